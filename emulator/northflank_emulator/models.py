@@ -1,0 +1,314 @@
+"""The emulator's state: projects, jobs and their deployments, tokens, rate limits, recorded calls.
+
+Everything here is plain Python behind one lock; ``responses`` turns HTTP into calls on a
+``Backend``. Where Northflank's behaviour is not documented (marked UNCONFIRMED, see
+``shared/northflank-api.md``), the choice is a module-level constant or a small function, so a
+live observation can change it in one place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+OWNER = "demo-user"  # appId is "/<team-or-user>/<project>/<id>"
+DEFAULT_TOKEN = "nf-emulator-token"  # noqa: S105 - a well-known token for the local emulator only
+
+#: UNCONFIRMED: how GET deployment names the registry of a host-qualified image.
+REGISTRY_PROVIDERS: tuple[tuple[str, str], ...] = (
+    (r"(index\.|registry-1\.)?docker\.io", "dockerhub"),
+    (r"ghcr\.io", "github"),
+    (r"registry\.gitlab\.com", "gitlab"),
+    (r"[0-9]+\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com|public\.ecr\.aws", "ecr"),
+    (r"[a-z0-9]+\.azurecr\.io", "acr"),
+    (r"([a-z]+\.)?gcr\.io|[a-z0-9-]+-docker\.pkg\.dev", "gar"),
+    (r"dhi\.io", "dhi"),
+)
+
+
+def split_image(image_path: str) -> tuple[str | None, str]:
+    """(host, rest) as GET deployment reports them: the host is dropped from ``imagePath``."""
+    rest = re.sub(r"^https?://", "", image_path, flags=re.IGNORECASE).lstrip("/")
+    first, sep, remainder = rest.partition("/")
+    if sep and ("." in first or ":" in first or first == "localhost"):
+        return first.lower(), remainder.removeprefix("v1/")
+    return None, rest
+
+
+def registry_provider(host: str | None) -> str:
+    if host is None:
+        return "dockerhub"
+    bare = host.split(":")[0]
+    for pattern, provider in REGISTRY_PROVIDERS:
+        if re.fullmatch(pattern, bare):
+            return provider
+    return "custom"
+
+
+class NotFoundError(LookupError):
+    pass
+
+
+@dataclass
+class Job:
+    project_id: str
+    id: str
+    name: str
+    created_at: str
+    external: dict[str, Any] | None = None  # as submitted
+    internal: dict[str, Any] | None = None  # as submitted
+    docker: dict[str, Any] = field(default_factory=lambda: {"configType": "default"})
+    buildpack: dict[str, Any] = field(default_factory=lambda: {"configType": "default"})
+    commits: int = 0  # new commits pushed to the build's branch (moves deployedSHA under "latest")
+
+    @property
+    def app_id(self) -> str:
+        return f"/{OWNER}/{self.project_id}/{self.id}"
+
+    def apply(self, body: Mapping[str, Any]) -> None:
+        """What POST .../deployment does to a job (body already validated)."""
+        if "external" in body:
+            self.external, self.internal = dict(body["external"]), None
+        elif "internal" in body:
+            previous = self.internal or {}
+            self.internal, self.external = {**_keep_id(previous), **body["internal"]}, None
+        # Runtime settings merge: a "default" configType keeps earlier custom* values, as in the
+        # docs' example (UNCONFIRMED whether the live API clears them).
+        for key in ("docker", "buildpack"):
+            if key in body:
+                setattr(self, key, {**getattr(self, key), **body[key]})
+
+    def deployment_view(self) -> dict[str, Any]:
+        """GET .../jobs/{jobId}/deployment, with its read-back quirks."""
+        data: dict[str, Any] = {"region": "europe-west", "instances": 1, **self._runtime_view()}
+        if self.external is not None:
+            host, rest = split_image(self.external["imagePath"])
+            data["external"] = {
+                "imagePath": rest,
+                "registryProvider": registry_provider(host),
+                "privateImage": "credentials" in self.external,  # credentials are never returned
+            }
+        elif self.internal is not None:
+            data["internal"] = self._internal_view()
+        return data
+
+    def job_view(self) -> dict[str, Any]:
+        """GET .../jobs/{jobId}: runtime settings, but no image or build source."""
+        return {
+            "id": self.id,
+            "appId": self.app_id,
+            "name": self.name,
+            "projectId": self.project_id,
+            "jobType": "manual",
+            "createdAt": self.created_at,
+            "tags": [],
+            "disabledCI": False,
+            "disabledCD": False,
+            "deployment": {"region": "europe-west", **self._runtime_view()},
+            "billing": {"deploymentPlan": "nf-compute-20"},
+            "suspended": False,
+            "settings": {"backoffLimit": 0, "activeDeadlineSeconds": 600},
+            "cluster": {"id": "nf-europe-west", "name": "nf-europe-west"},
+        }
+
+    def _runtime_view(self) -> dict[str, Any]:
+        return {
+            "docker": dict(self.docker),
+            "buildpack": dict(self.buildpack),
+            "storage": {"ephemeralStorage": {"storageSize": 1024.0}, "shmSize": 64},
+        }
+
+    def _internal_view(self) -> dict[str, Any]:
+        internal = self.internal or {}
+        service = internal.get("id") or self.id
+        branch = internal.get("branch", "main")
+        build_sha = internal.get("buildSHA", "latest")
+        head = hashlib.sha1(f"{service}/{branch}/{self.commits}".encode()).hexdigest()  # noqa: S324
+        return {
+            "appId": f"/{OWNER}/{self.project_id}/{service}",
+            "nfObjectId": service,
+            "nfObjectType": "service" if "id" in internal else "job",
+            "repository": f"https://github.com/{OWNER}/{service}",
+            "branch": branch,
+            "buildId": internal.get("buildId") or f"build-{head[:8]}",
+            "buildSHA": build_sha,
+            "deployedSHA": head if build_sha == "latest" else build_sha,
+            "buildSource": "git",
+        }
+
+
+def _keep_id(previous: Mapping[str, Any]) -> dict[str, Any]:
+    return {"id": previous["id"]} if "id" in previous else {}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a token may do. ``write`` covers POST deployment."""
+
+    name: str
+    write: bool = True
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    status: int
+    body: Any
+    authorized: bool
+    user_agent: str
+
+
+class RateLimiter:
+    """Northflank's fixed window: ``limit`` requests per ``window`` seconds per token, counted from
+    the window's first request."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit, self.window = limit, window
+        self._windows: dict[str, tuple[float, int]] = {}
+
+    def take(self, key: str, now: float) -> tuple[bool, dict[str, str]]:
+        start, used = self._windows.get(key, (now, 0))
+        if now - start >= self.window:
+            start, used = now, 0
+        allowed = used < self.limit
+        used += allowed
+        self._windows[key] = (start, used)
+        reset = max(0, int(start + self.window - now + 0.999))
+        return allowed, {
+            "x-ratelimit-limit": str(self.limit),
+            "x-ratelimit-remaining": str(self.limit - used),
+            "x-ratelimit-reset": str(reset),
+        }
+
+
+class Backend:
+    """All emulator state. Every public method is safe to call from several threads."""
+
+    def __init__(
+        self,
+        tokens: Mapping[str, Grant] | None = None,
+        rate_limit: int = 1000,
+        rate_window: float = 3600.0,
+        state_file: Path | None = None,
+    ) -> None:
+        self.lock = threading.RLock()
+        self.tokens = dict(tokens or {DEFAULT_TOKEN: Grant("emulator")})
+        self.rate_limiter = RateLimiter(rate_limit, rate_window)
+        self.state_file = state_file
+        self.projects: dict[str, dict[str, Job]] = {}
+        self.requests: list[RecordedRequest] = []
+        if state_file is not None and state_file.exists():
+            self._load(state_file)
+
+    # --- jobs --------------------------------------------------------------------------------
+
+    def job(self, project_id: str, job_id: str) -> Job:
+        with self.lock:
+            if project_id not in self.projects:
+                raise NotFoundError("Project not found")
+            job = self.projects[project_id].get(job_id)
+            if job is None:
+                raise NotFoundError("Job not found")
+            return job
+
+    def add_project(self, project_id: str) -> None:
+        with self.lock:
+            self.projects.setdefault(project_id, {})
+            self._save()
+
+    def add_job(
+        self,
+        project_id: str,
+        job_id: str,
+        name: str | None = None,
+        deployment: Mapping[str, Any] | None = None,
+    ) -> Job:
+        with self.lock:
+            job = Job(project_id, job_id, name or job_id, _now())
+            job.apply(deployment or {"external": {"imagePath": "nginx:latest"}})
+            self.projects.setdefault(project_id, {})[job_id] = job
+            self._save()
+            return job
+
+    def delete_job(self, project_id: str, job_id: str) -> None:
+        with self.lock:
+            self.job(project_id, job_id)
+            del self.projects[project_id][job_id]
+            self._save()
+
+    def set_deployment(self, project_id: str, job_id: str, body: Mapping[str, Any]) -> None:
+        """A deployment change, through the API or out of band (as the dashboard would)."""
+        with self.lock:
+            self.job(project_id, job_id).apply(body)
+            self._save()
+
+    def push_commit(self, project_id: str, job_id: str) -> str:
+        """A new commit on the build's branch: auto-deploys when buildSHA is ``latest``."""
+        with self.lock:
+            job = self.job(project_id, job_id)
+            job.commits += 1
+            self._save()
+            return str(job._internal_view()["deployedSHA"])
+
+    def seed_demo(self) -> None:
+        with self.lock:
+            self.add_job("demo-project", "db-migrate", "DB Migrate")
+            self.add_job(
+                "demo-project",
+                "nightly-report",
+                "Nightly Report",
+                {"internal": {"id": "report-builder", "branch": "main", "buildSHA": "latest"}},
+            )
+            self.add_job("demo-project", "cache-warmer", "Cache Warmer")
+
+    # --- calls -------------------------------------------------------------------------------
+
+    def grant(self, token: str | None) -> Grant | None:
+        return self.tokens.get(token) if token else None
+
+    def record(self, request: RecordedRequest) -> None:
+        with self.lock:
+            self.requests.append(request)
+
+    def recorded(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [asdict(r) for r in self.requests]
+
+    def clear_recorded(self) -> None:
+        with self.lock:
+            self.requests.clear()
+
+    def take_rate(self, token: str | None) -> tuple[bool, dict[str, str]]:
+        with self.lock:
+            return self.rate_limiter.take(token or "anonymous", time.monotonic())
+
+    # --- persistence -------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                project: {job_id: asdict(job) for job_id, job in jobs.items()}
+                for project, jobs in self.projects.items()
+            }
+
+    def _save(self) -> None:
+        if self.state_file is not None:
+            tmp = self.state_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.snapshot(), indent=2, sort_keys=True))
+            tmp.replace(self.state_file)
+
+    def _load(self, path: Path) -> None:
+        for project, jobs in json.loads(path.read_text()).items():
+            self.projects[project] = {job_id: Job(**job) for job_id, job in jobs.items()}
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())

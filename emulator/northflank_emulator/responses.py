@@ -1,0 +1,258 @@
+"""HTTP in and out: routing, bearer auth, rate-limit headers and Northflank's envelopes.
+
+API routes (also under ``/v1/teams/{teamId}``):
+
+* ``POST /v1/projects/{projectId}/jobs/{jobId}/deployment``
+* ``GET  /v1/projects/{projectId}/jobs/{jobId}/deployment``
+* ``GET  /v1/projects/{projectId}/jobs/{jobId}``
+
+Control routes for tests and the demo, under ``/_emulator`` (no auth, loopback only):
+``GET/DELETE /requests``, ``GET /state``, ``PUT/DELETE /projects/{p}/jobs/{j}`` (create or delete a
+job), ``POST /projects/{p}/jobs/{j}/deployment`` (an out-of-band change, as the dashboard makes),
+``POST /projects/{p}/jobs/{j}/commits`` (a new commit on the build's branch).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from .models import Backend, NotFoundError, RecordedRequest
+from .schema import validate_deployment_body
+
+_SEGMENT = r"([^/]+)"
+_JOB = rf"^/v1(?:/teams/{_SEGMENT})?/projects/{_SEGMENT}/jobs/{_SEGMENT}"
+API_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("POST", re.compile(_JOB + r"/deployment$"), "post_deployment"),
+    ("GET", re.compile(_JOB + r"/deployment$"), "get_deployment"),
+    ("GET", re.compile(_JOB + r"$"), "get_job"),
+]
+_CONTROL_JOB = rf"^/_emulator/projects/{_SEGMENT}/jobs/{_SEGMENT}"
+CONTROL_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("GET", re.compile(r"^/_emulator/requests$"), "control_requests"),
+    ("DELETE", re.compile(r"^/_emulator/requests$"), "control_clear_requests"),
+    ("GET", re.compile(r"^/_emulator/state$"), "control_state"),
+    ("PUT", re.compile(_CONTROL_JOB + r"$"), "control_put_job"),
+    ("DELETE", re.compile(_CONTROL_JOB + r"$"), "control_delete_job"),
+    ("POST", re.compile(_CONTROL_JOB + r"/deployment$"), "control_change_deployment"),
+    ("POST", re.compile(_CONTROL_JOB + r"/commits$"), "control_push_commit"),
+]
+
+
+class ApiFailure(Exception):
+    def __init__(self, status: int, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.details = status, message, details or {}
+
+
+def error_envelope(
+    status: int, message: str, details: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "error": {
+            "status": status,
+            "message": message,
+            "id": uuid.uuid4().hex,
+            "details": details or {},
+        }
+    }
+
+
+class Handler(BaseHTTPRequestHandler):
+    """One instance per request; the ``Backend`` is shared through the server."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real API behind its load balancer
+    server_version = "northflank-emulator"
+    backend: Backend  # set on a subclass by server.make_handler
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass  # requests are recorded in the backend instead
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    # --- dispatch ----------------------------------------------------------------------------
+
+    def _dispatch(self) -> None:
+        path = urlsplit(self.path).path
+        raw = self._read_body()
+        if path.startswith("/_emulator/"):
+            self._control(path, raw)
+            return
+        token = _bearer(self.headers.get("Authorization"))
+        status, payload, headers = self._api(path, raw, token)
+        self.backend.record(
+            RecordedRequest(
+                self.command,
+                path,
+                status,
+                _parsed_or_none(raw),
+                self.backend.grant(token) is not None,
+                self.headers.get("User-Agent", ""),
+            )
+        )
+        self._send(status, payload, headers)
+
+    def _api(self, path: str, raw: bytes, token: str | None) -> tuple[int, Any, dict[str, str]]:
+        allowed, headers = self.backend.take_rate(token)
+        try:
+            grant = self.backend.grant(token)
+            if grant is None:
+                raise ApiFailure(401, "Unauthorized: missing or invalid API token")
+            if not allowed:
+                raise ApiFailure(429, "Too many requests: the API rate limit is exhausted")
+            handler, args = _route(API_ROUTES, self.command, path)
+            result = getattr(self, handler)(*args, raw=raw, write=grant.write)
+            return 200, {"data": result}, headers
+        except ApiFailure as failure:
+            return (
+                failure.status,
+                error_envelope(failure.status, failure.message, failure.details),
+                headers,
+            )
+
+    def _control(self, path: str, raw: bytes) -> None:
+        try:
+            handler, args = _route(CONTROL_ROUTES, self.command, path)
+            result = getattr(self, handler)(*args, raw=raw)
+            self._send(200, {"data": result}, {})
+        except ApiFailure as failure:
+            self._send(
+                failure.status, error_envelope(failure.status, failure.message, failure.details), {}
+            )
+
+    # --- API ---------------------------------------------------------------------------------
+
+    def post_deployment(
+        self, _team: str | None, project: str, job: str, *, raw: bytes, write: bool
+    ) -> Any:
+        if not write:
+            raise ApiFailure(
+                403, "Forbidden: the token lacks the permission Project > Jobs > General > Update"
+            )
+        body = _json_body(raw)
+        self._job(project, job)
+        errors = validate_deployment_body(body)
+        if errors:
+            message = "; ".join(f"{path}: {reason}" for path, reason in errors)
+            raise ApiFailure(
+                400,
+                f"Validation failed: {message}",
+                {"fields": [{"path": p, "message": m} for p, m in errors]},
+            )
+        self.backend.set_deployment(project, job, body)
+        return {}
+
+    def get_deployment(
+        self, _team: str | None, project: str, job: str, *, raw: bytes, write: bool
+    ) -> Any:
+        return self._job(project, job).deployment_view()
+
+    def get_job(self, _team: str | None, project: str, job: str, *, raw: bytes, write: bool) -> Any:
+        return self._job(project, job).job_view()
+
+    def _job(self, project: str, job: str) -> Any:
+        try:
+            return self.backend.job(project, job)
+        except NotFoundError as exc:
+            raise ApiFailure(404, str(exc)) from None
+
+    # --- control -----------------------------------------------------------------------------
+
+    def control_requests(self, *, raw: bytes) -> Any:
+        return self.backend.recorded()
+
+    def control_clear_requests(self, *, raw: bytes) -> Any:
+        self.backend.clear_recorded()
+        return {}
+
+    def control_state(self, *, raw: bytes) -> Any:
+        return self.backend.snapshot()
+
+    def control_put_job(self, project: str, job: str, *, raw: bytes) -> Any:
+        body = _json_body(raw) if raw else {}
+        created = self.backend.add_job(project, job, body.get("name"), body.get("deployment"))
+        return created.deployment_view()
+
+    def control_delete_job(self, project: str, job: str, *, raw: bytes) -> Any:
+        try:
+            self.backend.delete_job(project, job)
+        except NotFoundError as exc:
+            raise ApiFailure(404, str(exc)) from None
+        return {}
+
+    def control_change_deployment(self, project: str, job: str, *, raw: bytes) -> Any:
+        self._job(project, job)
+        self.backend.set_deployment(project, job, _json_body(raw))
+        return self.backend.job(project, job).deployment_view()
+
+    def control_push_commit(self, project: str, job: str, *, raw: bytes) -> Any:
+        self._job(project, job)
+        return {"deployedSHA": self.backend.push_commit(project, job)}
+
+    # --- plumbing ----------------------------------------------------------------------------
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def _route(
+    routes: list[tuple[str, re.Pattern[str], str]], method: str, path: str
+) -> tuple[str, list[str | None]]:
+    known_path = False
+    for route_method, pattern, handler in routes:
+        match = pattern.match(path)
+        if match:
+            known_path = True
+            if route_method == method:
+                return handler, [unquote(g) if g is not None else None for g in match.groups()]
+    if known_path:
+        raise ApiFailure(405, f"Method {method} not allowed on {path}")
+    raise ApiFailure(404, f"Not found: {method} {path}")
+
+
+def _bearer(header: str | None) -> str | None:
+    if header and header.startswith("Bearer "):
+        return header[len("Bearer ") :].strip() or None
+    return None
+
+
+def _json_body(raw: bytes) -> Any:
+    try:
+        return json.loads(raw or b"null")
+    except ValueError:
+        raise ApiFailure(400, "Request body is not valid JSON") from None
+
+
+def _parsed_or_none(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return None

@@ -1,0 +1,115 @@
+"""Northflank's own request schemas (from its official CLI), and validation with them.
+
+``data/northflank-openapi-slice.json`` is a verbatim copy of the team's shared
+``northflank-openapi-slice.json``:
+its request-body schemas were copied from ``@northflank/cli`` 0.9.24, so validating with them is
+as close to Northflank's server as we can get without a live call.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+DEPLOYMENT_PATH = "/v1/projects/{projectId}/jobs/{jobId}/deployment"
+
+#: The "custom* is required when configType is ..." rules that the schema leaves to its field
+#: descriptions. UNCONFIRMED whether the live server enforces them; the emulator does.
+CUSTOM_FIELDS_NEEDED = {
+    "docker": {
+        "customEntrypoint": ("customEntrypoint",),
+        "customCommand": ("customCommand",),
+        "customEntrypointCustomCommand": ("customEntrypoint", "customCommand"),
+    },
+    "buildpack": {
+        "customProcess": ("customProcess",),
+        "customCommand": ("customCommand",),
+        "customEntrypointCustomCommand": ("customEntrypoint", "customCommand"),
+        "originalEntrypointCustomCommand": ("customCommand",),
+    },
+}
+
+
+@cache
+def openapi_slice() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("data/northflank-openapi-slice.json").read_text()
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def deployment_body_schema() -> dict[str, Any]:
+    post = openapi_slice()["paths"][DEPLOYMENT_PATH]["post"]
+    schema: dict[str, Any] = post["requestBody"]["content"]["application/json"]["schema"]
+    return schema
+
+
+def _ecmascript_pattern(
+    validator: Any, pattern: str, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    """``pattern`` as the CLI's ECMAScript engine reads it: ``$`` is the end of the input only
+    (Python's ``$`` also matches before a trailing newline, so ``"nginx:latest\\n"`` would pass)."""
+    if not validator.is_type(instance, "string"):
+        return
+    python_pattern = (
+        pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith(r"\$") else pattern
+    )
+    if not re.search(python_pattern, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+EcmaValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"pattern": _ecmascript_pattern}
+)
+
+
+@cache
+def deployment_body_validator() -> Any:
+    return EcmaValidator(deployment_body_schema())
+
+
+def schema_errors(body: Any) -> list[tuple[str, str]]:
+    """What the official schema finds wrong with a body, as ``(path, message)``; [] if valid."""
+    error = best_match(deployment_body_validator().iter_errors(body))
+    if error is None:
+        return []
+    # A failed oneOf names only the whole body: report the deepest error of any branch, which is
+    # the one that names a field (ties go to a branch's own complaint over a missing source block).
+    leaves = list(_leaves(error))
+    error = max(leaves, key=lambda e: (len(e.absolute_path), e.validator != "required"))
+    path = ".".join(str(p) for p in error.absolute_path) or "(body)"
+    return [(path, error.message)]
+
+
+def _leaves(error: ValidationError) -> Iterator[ValidationError]:
+    if not error.context:
+        yield error
+    for sub in error.context:
+        yield from _leaves(sub)
+
+
+def custom_field_errors(body: Mapping[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    for block, needs in CUSTOM_FIELDS_NEEDED.items():
+        settings = body.get(block)
+        if not isinstance(settings, Mapping):
+            continue
+        config_type = settings.get("configType")
+        for field in needs.get(config_type, ()) if isinstance(config_type, str) else ():
+            if field not in settings:
+                out.append((f"{block}.{field}", f"required when configType is {config_type}"))
+    return out
+
+
+def validate_deployment_body(body: Any) -> list[tuple[str, str]]:
+    errors = schema_errors(body)
+    if errors or not isinstance(body, Mapping):
+        return errors
+    return custom_field_errors(body)

@@ -1,0 +1,267 @@
+"""The JobDeployment resource: its wire format and its whole lifecycle.
+
+Northflank endpoint: ``POST /v1/projects/{projectId}/jobs/{jobId}/deployment`` sets which image or
+build a job runs and its docker/buildpack runtime overrides; ``GET`` on the same path reads it back.
+
+The class ``JobDeploymentProvider`` is pickled *by reference* into every resource's state as
+``pulumi_northflank_provider.job_deployment.JobDeploymentProvider``: that path is part of the
+state format and must never change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from . import config, readback
+from .api_client import NorthflankClient, NotFound
+from .errors import Call
+from .wire import AnyOf, Block, Body, Choice, Field, Length, Pattern, Variant, contains_unknown
+
+# --- Wire format: the request body of POST .../deployment, declared once ------------------------
+
+#: Pattern P1 of Northflank's request schema, verbatim: a tag or a digest is mandatory.
+IMAGE_PATH = Pattern(
+    r"^(?:(?:https?:\/\/)?([a-zA-Z0-9\-]+\.[a-zA-Z0-9\.\-]+)(\/v1)?)?(?:\/)?([a-zA-Z/-9\.\-_]+)"
+    r"(?:\:([a-zA-Z/-9\.\-_\:]+)|\@([a-zA-Z/-9\.\-_\:]+))$",
+    "an image reference with a tag or a digest, such as nginx:1.27, ghcr.io/org/app:1.2.3 or "
+    "ghcr.io/org/app@sha256:<digest> (no spaces)",
+)
+SLUG = Pattern(
+    r"^[A-Za-z0-9-]+$", "an ID made of letters, digits and hyphens (as in the dashboard's URLs)"
+)
+BUILD_SERVICE_ID = Field(
+    "id",
+    rules=(
+        Pattern(
+            r"^[a-zA-Z](-?[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)?$",
+            "a build service ID: a letter, then letters and digits, with single hyphens between",
+        ),
+        Length(3, 54),
+    ),
+)
+DOCKER_CONFIG_TYPES = (
+    "default",
+    "customEntrypoint",
+    "customCommand",
+    "customEntrypointCustomCommand",
+)
+BUILDPACK_CONFIG_TYPES = (
+    "default",
+    "customProcess",
+    "customCommand",
+    "customEntrypointCustomCommand",
+    "originalEntrypointCustomCommand",
+)
+
+BODY = Body(
+    path_params=(
+        Field("projectId", required=True, rules=(SLUG,)),
+        Field("jobId", required=True, rules=(SLUG,)),
+    ),
+    blocks=(
+        Block(
+            "external",
+            (
+                Field("imagePath", required=True, rules=(IMAGE_PATH,)),
+                Field("credentials", rules=(SLUG,)),
+            ),
+        ),
+        Block(
+            "internal",
+            (
+                BUILD_SERVICE_ID,
+                Field("branch"),
+                Field("buildSHA", rules=(AnyOf((Length(40, 40), Choice(("latest",)))),)),
+                Field("buildId"),
+            ),
+        ),
+        Block(
+            "docker",
+            (
+                Field("configType", required=True, rules=(Choice(DOCKER_CONFIG_TYPES),)),
+                Field("customEntrypoint"),
+                Field("customCommand"),
+            ),
+            selector="configType",
+            needs={
+                "customEntrypoint": ("customEntrypoint",),
+                "customCommand": ("customCommand",),
+                "customEntrypointCustomCommand": ("customEntrypoint", "customCommand"),
+            },
+        ),
+        Block(
+            "buildpack",
+            (
+                Field("configType", required=True, rules=(Choice(BUILDPACK_CONFIG_TYPES),)),
+                Field("customProcess"),
+                Field("customEntrypoint"),
+                Field("customCommand"),
+            ),
+            selector="configType",
+            needs={
+                "customProcess": ("customProcess",),
+                "customCommand": ("customCommand",),
+                "customEntrypointCustomCommand": ("customEntrypoint", "customCommand"),
+                "originalEntrypointCustomCommand": ("customCommand",),
+            },
+        ),
+    ),
+    variants=(
+        Variant("an external image", "external", frozenset({"docker"})),
+        Variant("an internal build", "internal", frozenset({"buildpack", "docker"})),
+        Variant("runtime settings only", None, frozenset({"buildpack", "docker"})),
+    ),
+)
+
+#: Changing these points the resource at another job: replace it, never update in place.
+IDENTITY = ("projectId", "jobId")
+
+# Both are documented; the docs and the Python SDK disagree on which one the server checks.
+UPDATE_PERMISSION = (
+    "'Project > Jobs > General > Update' (or, per some docs, "
+    "'Project > Services > Deployment > Update Deployment')"
+)
+READ_PERMISSION = "'Project > Jobs > General > Read'"
+
+
+def deployment_path(project_id: str, job_id: str) -> str:
+    """The one place that names the (deprecated, but only) endpoint for a job's deployment."""
+    return f"/v1/projects/{quote(project_id, safe='')}/jobs/{quote(job_id, safe='')}/deployment"
+
+
+def resource_id(project_id: str, job_id: str) -> str:
+    return f"{project_id}/{job_id}"
+
+
+def parse_resource_id(id_: str) -> tuple[str, str]:
+    project_id, sep, job_id = id_.partition("/")
+    if not sep or not project_id or not job_id or "/" in job_id:
+        raise ValueError(f"a JobDeployment ID has the form '<projectId>/<jobId>'; got {id_!r}")
+    return project_id, job_id
+
+
+# --- Lifecycle -----------------------------------------------------------------------------------
+
+
+class JobDeploymentProvider(ResourceProvider):
+    """Sets a Northflank job's deployment. One instance serves all resources of a plugin process,
+    from several threads: it keeps no per-call state, and nothing of it is pickled."""
+
+    # Nothing secret is ever captured (see __reduce__), so the pickle need not be encrypted.
+    serialize_as_secret_always = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._runtime = _Runtime()
+
+    def __reduce__(self) -> tuple[type[JobDeploymentProvider], tuple[()]]:
+        # Only the class reference belongs in the state; unpickling calls the class afresh, so
+        # settings and HTTP sessions always belong to the process that uses them.
+        return (JobDeploymentProvider, ())
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._runtime.stack_config = {
+            key: req.config.get(key) for key in (config.TOKEN_CONFIG, config.URL_CONFIG)
+        }
+
+    # check and diff run during previews: no HTTP, no token needed.
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = [CheckFailure(path, reason) for path, reason in BODY.validate(news)]
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        old, new = BODY.managed(olds), BODY.managed(news)
+        changed = [
+            key
+            for key in dict.fromkeys([*old, *new])
+            if old.get(key) != new.get(key) or contains_unknown(new.get(key))
+        ]
+        replaces = [key for key in changed if key in IDENTITY]
+        return DiffResult(
+            changes=bool(changed),
+            replaces=replaces,
+            delete_before_replace=bool(replaces),
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        self._post(props)
+        return CreateResult(resource_id(props["projectId"], props["jobId"]), BODY.managed(props))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        self._post(news)
+        outs = BODY.managed(news)
+        # What was read back still describes the job if its source did not change.
+        if all(olds.get(k) == news.get(k) for k in ("external", "internal")):
+            outs.update({k: olds[k] for k in readback.READ_ONLY_OUTPUTS if k in olds})
+        return UpdateResult(outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        declared = BODY.managed(props)
+        if "projectId" not in declared or "jobId" not in declared:  # a `get` by ID
+            declared["projectId"], declared["jobId"] = parse_resource_id(id_)
+        project_id, job_id = declared["projectId"], declared["jobId"]
+        call = Call(
+            "GET",
+            deployment_path(project_id, job_id),
+            f"read the deployment of job '{job_id}' in project '{project_id}'",
+            project_id,
+            job_id,
+            READ_PERMISSION,
+        )
+        try:
+            live = self._runtime.client.send(self._settings(), call)
+        except NotFound:
+            pulumi.log.info(
+                f"Job '{job_id}' in project '{project_id}' no longer exists on Northflank; "
+                "removing its deployment from the stack."
+            )
+            return ReadResult("", {})
+        outs = readback.reconcile(
+            BODY, declared, live if isinstance(live, Mapping) else {}, pulumi.log.debug
+        )
+        return ReadResult(resource_id(project_id, job_id), outs, BODY.managed(outs))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        pulumi.log.info(
+            f"No longer managing the deployment of job '{props.get('jobId')}' in project "
+            f"'{props.get('projectId')}'. Northflank cannot undeploy a job, so the job keeps "
+            "its current deployment."
+        )
+
+    def _post(self, props: Mapping[str, Any]) -> None:
+        project_id, job_id = props["projectId"], props["jobId"]
+        call = Call(
+            "POST",
+            deployment_path(project_id, job_id),
+            f"set the deployment of job '{job_id}' in project '{project_id}'",
+            project_id,
+            job_id,
+            UPDATE_PERMISSION,
+        )
+        self._runtime.client.send(self._settings(), call, BODY.to_request(props))
+
+    def _settings(self) -> config.Settings:
+        return config.resolve(self._runtime.stack_config)
+
+
+class _Runtime:
+    """What a provider holds only while it runs in a process: never part of the pickle."""
+
+    def __init__(self) -> None:
+        self.stack_config: dict[str, Any] = {}
+        self.client = NorthflankClient()

@@ -1,0 +1,138 @@
+"""Compare a job's declared deployment with the one Northflank reports, under the read-back rules.
+
+``GET .../jobs/{jobId}/deployment`` does not echo the request (see docs/northflank-api notes):
+
+* ``external.imagePath`` comes back without the registry host, which becomes ``registryProvider``;
+* ``external.credentials`` is never returned (only ``privateImage`` hints at it);
+* ``docker`` and ``buildpack`` may both be present, and ``custom*`` fields linger after
+  ``configType`` went back to ``default``;
+* ``internal.buildSHA`` keeps ``latest`` while ``deployedSHA`` moves with each new commit.
+
+``reconcile`` applies those rules once: a value equal under the rules keeps its declared form
+(no drift); a different one is reported as Northflank has it, so the next diff proposes an update
+back to the declaration. Where the read-back is not detailed enough to tell, it reports no drift
+and says why through ``note`` (a debug log line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from . import image_ref
+from .wire import Block, Body, Field
+
+#: Outputs read back from Northflank that are not inputs: they never take part in a diff.
+READ_ONLY_OUTPUTS = ("registryProvider", "privateImage", "deployedSHA")
+
+SOURCES = ("external", "internal")
+
+Note = Callable[[str], None]
+Bag = dict[str, Any]
+
+
+def reconcile(body: Body, declared: Mapping[str, Any], live: Mapping[str, Any], note: Note) -> Bag:
+    """Outputs for ``read()``: the declared deployment where it still holds, the live one where
+    not. Only what is declared is compared: an undeclared block is not managed."""
+    outs: Bag = dict(declared)
+    id_field = next(f for f in body.block("internal").fields if f.key == "id")
+    source = next((k for k in SOURCES if k in declared), None)
+    live_source = next((k for k in SOURCES if isinstance(live.get(k), Mapping)), None)
+    if source is not None and live_source is None:
+        note(f"the read-back has no deployment source; keeping the declared {source} block")
+    elif source is not None and live_source != source:  # it now deploys another kind of source
+        del outs[source]
+        if live_source == "internal":
+            outs["internal"] = _live_internal(live["internal"], id_field)
+        else:
+            outs["external"] = _live_external(live["external"])
+    elif source == "external":
+        outs["external"] = _external(declared["external"], live["external"], note)
+    elif source == "internal":
+        found = _live_internal(live["internal"], id_field)
+        outs["internal"] = _internal(declared["internal"], found, note)
+    for block in body.blocks:
+        if block.selector is not None and block.key in declared:
+            outs[block.key] = _runtime(block, declared[block.key], live.get(block.key), note)
+    outs.update(read_only_outputs(live))
+    return outs
+
+
+def read_only_outputs(live: Mapping[str, Any]) -> Bag:
+    out: Bag = {}
+    external, internal = live.get("external"), live.get("internal")
+    if isinstance(external, Mapping):
+        if isinstance(external.get("registryProvider"), str):
+            out["registryProvider"] = external["registryProvider"]
+        if isinstance(external.get("privateImage"), bool):
+            out["privateImage"] = external["privateImage"]
+    if isinstance(internal, Mapping) and isinstance(internal.get("deployedSHA"), str):
+        out["deployedSHA"] = internal["deployedSHA"]
+    return out
+
+
+def _external(declared: Mapping[str, Any], live: Mapping[str, Any], note: Note) -> Bag:
+    live_path = live.get("imagePath")
+    if not isinstance(live_path, str):
+        note("the read-back has no external.imagePath; keeping the declared image")
+        return dict(declared)
+    wanted, found = image_ref.parse(declared["imagePath"]), image_ref.parse(live_path)
+    provider = live.get("registryProvider")
+    # Only "dockerhub" has a documented meaning; other providers are not compared with the host.
+    registry_moved = isinstance(provider, str) and (provider == "dockerhub") != wanted.on_docker_hub
+    host_moved = found.host is not None and found.host != wanted.host
+    if found.name == wanted.name and not registry_moved and not host_moved:
+        if provider not in (None, "dockerhub"):
+            note(f"registryProvider {provider!r} is not compared with host {wanted.host!r}")
+        return dict(declared)
+    # Drift. Show the live image with the declared host when the registry evidently did not change.
+    keep_host = found.host is None and not registry_moved
+    image = image_ref.ImageRef(wanted.host, found.name) if keep_host else found
+    out: Bag = {"imagePath": image.qualified()}
+    if "credentials" in declared:  # never returned, so it cannot have drifted visibly
+        out["credentials"] = declared["credentials"]
+    return out
+
+
+def _live_external(live: Mapping[str, Any]) -> Bag:
+    path = live.get("imagePath")
+    return {"imagePath": path} if isinstance(path, str) else {}
+
+
+def _internal(declared: Mapping[str, Any], found: Mapping[str, Any], note: Note) -> Bag:
+    drifted: Bag = {}
+    for key, wanted in declared.items():
+        if key == "buildId" and declared.get("buildSHA") == "latest":
+            note("buildId is not compared while buildSHA is 'latest': each new commit moves it")
+            continue
+        have = found.get(key)
+        if have is None:
+            note(f"the read-back has no internal.{key}; keeping the declared value")
+        elif have != wanted:
+            drifted[key] = have
+    return {**declared, **drifted}
+
+
+def _live_internal(live: Mapping[str, Any], id_field: Field) -> Bag:
+    """The live build source in request form. The build service's ID is taken from ``nfObjectId``
+    when it is a valid ``internal.id``: the mapping is not documented, and a value that could not
+    have been submitted is not taken for one."""
+    out: Bag = {}
+    object_id = live.get("nfObjectId")
+    if isinstance(object_id, str) and not id_field.problems("id", object_id):
+        out["id"] = object_id
+    for key in ("branch", "buildSHA", "buildId"):
+        if isinstance(live.get(key), str):
+            out[key] = live[key]
+    return out
+
+
+def _runtime(block: Block, declared: Any, live: Any, note: Note) -> Any:
+    if not isinstance(live, Mapping) or not isinstance(live.get(block.selector or ""), str):
+        note(f"the read-back has no {block.key} settings; keeping the declared ones")
+        return declared
+    wanted = {k: declared.get(k) for k in block.relevant(declared.get(block.selector or ""))}
+    found = {k: live.get(k) for k in block.relevant(live[block.selector or ""])}
+    if wanted == found:
+        return declared
+    return {k: v for k, v in found.items() if v is not None}

@@ -1,0 +1,305 @@
+"""A small declarative description of a JSON request body, and what is derived from it.
+
+A resource module declares its body once (``Body`` of ``Block`` of ``Field``); then
+
+* ``Body.validate`` checks a property bag in ``check()`` and names each broken rule,
+* ``Body.to_request`` builds the HTTP body for create/update,
+* ``Body.managed`` projects a property bag onto the declared keys for ``diff()`` and ``read()``,
+
+so a rule is never written twice. Values that are still unknown during a preview
+(``pulumi.output.Unknown``) are accepted wherever they stand: they cannot be checked yet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pulumi.output import Unknown
+from pulumi.runtime.rpc import UNKNOWN as UNKNOWN_SENTINEL
+
+Bag = Mapping[str, Any]
+
+
+def is_unknown(value: object) -> bool:
+    """True for a value the engine does not know yet (preview), in decoded or wire form."""
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN_SENTINEL)
+
+
+def contains_unknown(value: object) -> bool:
+    if is_unknown(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+class Rule(Protocol):
+    """One constraint on a string value, with its description in plain words."""
+
+    def accepts(self, value: str) -> bool: ...
+
+    @property
+    def words(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """The whole value must match ``regex``.
+
+    Matching is done with ``re.fullmatch``: the schemas come from an ECMAScript engine, where ``$``
+    does not match before a trailing newline as Python's ``re.search`` would.
+    """
+
+    regex: str
+    description: str
+
+    @property
+    def words(self) -> str:
+        return self.description
+
+    def accepts(self, value: str) -> bool:
+        return _compiled(self.regex).fullmatch(value) is not None
+
+
+@dataclass(frozen=True)
+class Length:
+    min: int
+    max: int
+
+    @property
+    def words(self) -> str:
+        if self.min == self.max:
+            return f"exactly {self.min} characters long"
+        return f"{self.min} to {self.max} characters long"
+
+    def accepts(self, value: str) -> bool:
+        return self.min <= len(value) <= self.max
+
+
+@dataclass(frozen=True)
+class Choice:
+    values: tuple[str, ...]
+
+    @property
+    def words(self) -> str:
+        if len(self.values) == 1:
+            return repr(self.values[0])
+        return "one of " + ", ".join(self.values)
+
+    def accepts(self, value: str) -> bool:
+        return value in self.values
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """At least one of the alternatives holds (e.g. a 40-character SHA, or ``latest``)."""
+
+    alternatives: tuple[Rule, ...]
+
+    @property
+    def words(self) -> str:
+        return " or ".join(a.words for a in self.alternatives)
+
+    def accepts(self, value: str) -> bool:
+        return any(a.accepts(value) for a in self.alternatives)
+
+
+_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def _compiled(regex: str) -> re.Pattern[str]:
+    compiled = _PATTERNS.get(regex)
+    if compiled is None:
+        compiled = _PATTERNS[regex] = re.compile(regex)
+    return compiled
+
+
+@dataclass(frozen=True)
+class Field:
+    """A string property of a block (or of the resource itself)."""
+
+    key: str
+    required: bool = False
+    rules: tuple[Rule, ...] = ()
+
+    def problems(self, path: str, value: object) -> list[str]:
+        if is_unknown(value):
+            return []
+        if not isinstance(value, str):
+            return [f"{path} must be a string, not {_json_type(value)}"]
+        broken = [rule.words for rule in self.rules if not rule.accepts(value)]
+        if broken:
+            return [f"{path} must be " + " and ".join(broken)]
+        return []
+
+
+@dataclass(frozen=True)
+class Block:
+    """A nested object such as ``external`` or ``docker``.
+
+    ``needs`` holds the rules the JSON Schema leaves to prose: when the ``selector`` field has a
+    given value, these other fields are required (``docker.customCommand`` is required when
+    ``docker.configType`` is ``customCommand``).
+    """
+
+    key: str
+    fields: tuple[Field, ...]
+    selector: str | None = None
+    needs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(f.key for f in self.fields)
+
+    def relevant(self, selected: object) -> tuple[str, ...]:
+        """The keys that matter for a given selector value (Northflank ignores the others)."""
+        if self.selector is None:
+            return self.keys
+        if not isinstance(selected, str):
+            return self.keys
+        return (self.selector, *self.needs.get(selected, ()))
+
+    def problems(self, value: object) -> list[tuple[str, str]]:
+        if is_unknown(value):
+            return []
+        if not isinstance(value, Mapping):
+            return [(self.key, f"{self.key} must be an object, not {_json_type(value)}")]
+        out: list[tuple[str, str]] = []
+        for key in value:
+            if key not in self.keys:
+                out.append((f"{self.key}.{key}", _unknown_key(f"{self.key}.{key}", self.keys)))
+        for f in self.fields:
+            path = f"{self.key}.{f.key}"
+            if f.key in value:
+                out.extend((path, p) for p in f.problems(path, value[f.key]))
+            elif f.required:
+                out.append((path, f"{path} is required"))
+        if self.selector is not None:
+            selected = value.get(self.selector)
+            if isinstance(selected, str) and not is_unknown(selected):
+                for needed in self.needs.get(selected, ()):
+                    if needed not in value:
+                        path = f"{self.key}.{needed}"
+                        out.append(
+                            (
+                                path,
+                                f"{path} is required when {self.key}.{self.selector} is {selected}",
+                            )
+                        )
+        return out
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A branch of the body's ``oneOf``: ``source`` is required, ``allows`` lists the others."""
+
+    name: str
+    source: str | None
+    allows: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Body:
+    """A request body: path parameters plus blocks, with exactly one variant chosen."""
+
+    path_params: tuple[Field, ...]
+    blocks: tuple[Block, ...]
+    variants: tuple[Variant, ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(f.key for f in self.path_params) + tuple(b.key for b in self.blocks)
+
+    def block(self, key: str) -> Block:
+        return next(b for b in self.blocks if b.key == key)
+
+    def variant_of(self, bag: Bag) -> Variant:
+        """The variant a bag selects by its source block (``check`` has made sure it is one)."""
+        for variant in self.variants:
+            if variant.source is not None and variant.source in bag:
+                return variant
+        return next(v for v in self.variants if v.source is None)
+
+    def validate(self, bag: Bag) -> list[tuple[str, str]]:
+        """Every broken rule as ``(property path, reason in plain words)``; empty when valid."""
+        out: list[tuple[str, str]] = []
+        for key in bag:
+            if key not in self.keys and not key.startswith("__"):
+                out.append((key, _unknown_key(key, self.keys)))
+        for param in self.path_params:
+            if param.key in bag:
+                out.extend((param.key, p) for p in param.problems(param.key, bag[param.key]))
+            elif param.required:
+                out.append((param.key, f"{param.key} is required"))
+        for block in self.blocks:
+            if block.key in bag:
+                out.extend(block.problems(bag[block.key]))
+        out.extend(self._variant_problems(bag))
+        return out
+
+    def _variant_problems(self, bag: Bag) -> list[tuple[str, str]]:
+        sources = [v.source for v in self.variants if v.source is not None and v.source in bag]
+        if len(sources) > 1:
+            return [
+                (
+                    sources[1],
+                    f"{' and '.join(sources)} cannot be used together: choose one deployment "
+                    "source, or neither to change only the runtime settings",
+                )
+            ]
+        variant = self.variant_of(bag)
+        out = []
+        for block in self.blocks:
+            if block.key in bag and block.key != variant.source and block.key not in variant.allows:
+                allowed_with = [
+                    v.source or "no source" for v in self.variants if block.key in v.allows
+                ]
+                out.append(
+                    (
+                        block.key,
+                        f"{block.key} cannot be used with {variant.source}; it is allowed only "
+                        f"with {' or '.join(allowed_with)}",
+                    )
+                )
+        return out
+
+    def managed(self, bag: Bag) -> dict[str, Any]:
+        """The declared keys of a bag, and only those (no ``__provider``, no read-only outputs)."""
+        out: dict[str, Any] = {}
+        for param in self.path_params:
+            if param.key in bag:
+                out[param.key] = bag[param.key]
+        for block in self.blocks:
+            value = bag.get(block.key)
+            if value is None:
+                continue
+            if isinstance(value, Mapping):
+                value = {f.key: value[f.key] for f in block.fields if value.get(f.key) is not None}
+            out[block.key] = value
+        return out
+
+    def to_request(self, bag: Bag) -> dict[str, Any]:
+        """The JSON body: the declared blocks with their set fields, path parameters left out."""
+        params = {p.key for p in self.path_params}
+        return {k: v for k, v in self.managed(bag).items() if k not in params}
+
+
+def _unknown_key(path: str, known: tuple[str, ...]) -> str:
+    return f"{path} is not a known property (expected one of: {', '.join(known)})"
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return type(value).__name__

@@ -1,0 +1,36 @@
+"""Pulumi resources for Northflank.
+
+>>> import pulumi_northflank as northflank
+>>> northflank.JobDeployment("db-migrate", project_id="my-project", job_id="db-migrate",
+...     external=northflank.ExternalDeploymentArgs(image_path="ghcr.io/acme/migrate:1.4.2"))
+"""
+
+from pulumi_northflank_provider._version import __version__
+
+from . import outputs
+from ._inputs import (
+    BuildpackRuntimeArgs,
+    BuildpackRuntimeArgsDict,
+    DockerRuntimeArgs,
+    DockerRuntimeArgsDict,
+    ExternalDeploymentArgs,
+    ExternalDeploymentArgsDict,
+    InternalDeploymentArgs,
+    InternalDeploymentArgsDict,
+)
+from .job_deployment import JobDeployment, JobDeploymentArgs
+
+__all__ = [
+    "BuildpackRuntimeArgs",
+    "BuildpackRuntimeArgsDict",
+    "DockerRuntimeArgs",
+    "DockerRuntimeArgsDict",
+    "ExternalDeploymentArgs",
+    "ExternalDeploymentArgsDict",
+    "InternalDeploymentArgs",
+    "InternalDeploymentArgsDict",
+    "JobDeployment",
+    "JobDeploymentArgs",
+    "__version__",
+    "outputs",
+]

@@ -1,0 +1,215 @@
+"""``JobDeployment``: which image or build a Northflank job runs, and its runtime overrides."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Optional, Union, overload
+
+import pulumi
+import pulumi.dynamic
+
+from pulumi_northflank_provider.job_deployment import BODY, JobDeploymentProvider
+from pulumi_northflank_provider.readback import READ_ONLY_OUTPUTS
+
+from . import outputs
+from ._inputs import (
+    BuildpackRuntimeArgs,
+    BuildpackRuntimeArgsDict,
+    DockerRuntimeArgs,
+    DockerRuntimeArgsDict,
+    ExternalDeploymentArgs,
+    ExternalDeploymentArgsDict,
+    InternalDeploymentArgs,
+    InternalDeploymentArgsDict,
+)
+
+__all__ = ["JobDeployment", "JobDeploymentArgs"]
+
+ExternalInput = pulumi.Input[Union[ExternalDeploymentArgs, ExternalDeploymentArgsDict]]
+InternalInput = pulumi.Input[Union[InternalDeploymentArgs, InternalDeploymentArgsDict]]
+DockerInput = pulumi.Input[Union[DockerRuntimeArgs, DockerRuntimeArgsDict]]
+BuildpackInput = pulumi.Input[Union[BuildpackRuntimeArgs, BuildpackRuntimeArgsDict]]
+
+
+@pulumi.input_type
+class JobDeploymentArgs:
+    """The arguments of :class:`JobDeployment`, as one object."""
+
+    project_id: pulumi.Input[str] = pulumi.property("projectId")
+    job_id: pulumi.Input[str] = pulumi.property("jobId")
+    external: Optional[ExternalInput] = pulumi.property("external", default=None)
+    internal: Optional[InternalInput] = pulumi.property("internal", default=None)
+    docker: Optional[DockerInput] = pulumi.property("docker", default=None)
+    buildpack: Optional[BuildpackInput] = pulumi.property("buildpack", default=None)
+
+    def __init__(
+        self,
+        project_id: pulumi.Input[str],
+        job_id: pulumi.Input[str],
+        *,
+        external: Optional[ExternalInput] = None,
+        internal: Optional[InternalInput] = None,
+        docker: Optional[DockerInput] = None,
+        buildpack: Optional[BuildpackInput] = None,
+    ) -> None:
+        """
+        :param project_id: The ID of the Northflank project that holds the job. Changing it
+               replaces the resource.
+        :param job_id: The ID of the job (its slugified name, e.g. ``db-migrate``). Changing it
+               replaces the resource.
+        :param external: Deploy an image from a container registry. Not together with ``internal``.
+        :param internal: Deploy a build from a Northflank build service. Not together with
+               ``external``.
+        :param docker: Docker runtime overrides (entrypoint and command).
+        :param buildpack: Buildpack runtime settings; not allowed with ``external``.
+
+        With neither ``external`` nor ``internal``, the job keeps its deployment source and only the
+        runtime settings are changed.
+        """
+        pulumi.set(self, "project_id", project_id)
+        pulumi.set(self, "job_id", job_id)
+        pulumi.set(self, "external", external)
+        pulumi.set(self, "internal", internal)
+        pulumi.set(self, "docker", docker)
+        pulumi.set(self, "buildpack", buildpack)
+
+
+def _snake(name: str) -> str:
+    """``imagePath`` -> ``image_path``, ``buildSHA`` -> ``build_sha``."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z]+)", lambda m: "_" + m.group(1).lower(), name)
+
+
+# Python names <-> wire names, derived from the provider's declaration of the body.
+_PROPERTIES = (*BODY.keys, *READ_ONLY_OUTPUTS)
+_NESTED = {f.key for block in BODY.blocks for f in block.fields}
+_TO_WIRE = {_snake(name): name for name in (*_PROPERTIES, *_NESTED)}
+_FROM_WIRE = {wire: py for py, wire in _TO_WIRE.items()}
+
+
+class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeployment"):
+    """Sets which image or build a Northflank job runs, and its docker/buildpack runtime overrides.
+
+    Create and update call ``POST /v1/projects/{projectId}/jobs/{jobId}/deployment``; refresh reads
+    the deployment back. Deleting the resource stops managing the deployment and leaves the job as
+    it is: Northflank cannot undeploy a job. The resource ID is ``"{projectId}/{jobId}"``.
+    """
+
+    project_id: pulumi.Output[str]
+    """The ID of the project that holds the job."""
+    job_id: pulumi.Output[str]
+    """The ID of the job."""
+    external: pulumi.Output[Optional[outputs.ExternalDeployment]]
+    """The image the job deploys, if it deploys an image."""
+    internal: pulumi.Output[Optional[outputs.InternalDeployment]]
+    """The build the job deploys, if it deploys a Northflank build."""
+    docker: pulumi.Output[Optional[outputs.DockerRuntime]]
+    """The docker runtime overrides, if declared."""
+    buildpack: pulumi.Output[Optional[outputs.BuildpackRuntime]]
+    """The buildpack runtime settings, if declared."""
+    registry_provider: pulumi.Output[Optional[str]]
+    """Read back on refresh: the registry Northflank pulls the image from (``dockerhub``,
+    ``github``, ``ecr``, ``custom``...)."""
+    private_image: pulumi.Output[Optional[bool]]
+    """Read back on refresh: whether Northflank pulls the image with saved credentials."""
+    deployed_sha: pulumi.Output[Optional[str]]
+    """Read back on refresh: the commit actually deployed, for an internal build (it moves with
+    each new commit while ``build_sha`` is ``latest``)."""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: JobDeploymentArgs,
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        project_id: pulumi.Input[str],
+        job_id: pulumi.Input[str],
+        external: Optional[ExternalInput] = None,
+        internal: Optional[InternalInput] = None,
+        docker: Optional[DockerInput] = None,
+        buildpack: Optional[BuildpackInput] = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Optional[JobDeploymentArgs] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        project_id: Optional[pulumi.Input[str]] = None,
+        job_id: Optional[pulumi.Input[str]] = None,
+        external: Optional[ExternalInput] = None,
+        internal: Optional[InternalInput] = None,
+        docker: Optional[DockerInput] = None,
+        buildpack: Optional[BuildpackInput] = None,
+    ) -> None:
+        """
+        :param resource_name: The Pulumi name of the resource.
+        :param args: All arguments as one :class:`JobDeploymentArgs` (instead of the keywords).
+        :param opts: Options for the resource.
+        :param project_id: The ID of the Northflank project that holds the job. Changing it
+               replaces the resource.
+        :param job_id: The ID of the job (its slugified name, e.g. ``db-migrate``). Changing it
+               replaces the resource.
+        :param external: Deploy an image from a container registry. Not together with ``internal``.
+        :param internal: Deploy a build from a Northflank build service. Not together with
+               ``external``.
+        :param docker: Docker runtime overrides (entrypoint and command).
+        :param buildpack: Buildpack runtime settings; not allowed with ``external``.
+        """
+        if isinstance(args, pulumi.ResourceOptions):  # JobDeployment(name, opts, project_id=...)
+            args, opts = None, args
+        keywords = {
+            "project_id": project_id,
+            "job_id": job_id,
+            "external": external,
+            "internal": internal,
+            "docker": docker,
+            "buildpack": buildpack,
+        }
+        if args is not None:
+            if any(value is not None for value in keywords.values()):
+                raise TypeError("pass either a JobDeploymentArgs or keyword arguments, not both")
+            keywords = {name: getattr(args, name) for name in keywords}
+        for required in ("project_id", "job_id"):
+            if keywords[required] is None:
+                raise TypeError(f"Missing required property '{required}'")
+        self._register(resource_name, keywords, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],  # noqa: A002 - Pulumi's conventional name
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> JobDeployment:
+        """Read the deployment of an existing job without managing it.
+
+        :param resource_name: The Pulumi name to give the looked-up resource.
+        :param id: ``"{projectId}/{jobId}"``.
+        :param opts: Options for the resource.
+        """
+        resource = JobDeployment.__new__(JobDeployment)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        resource._register(resource_name, {}, opts)
+        return resource
+
+    def _register(
+        self, resource_name: str, props: dict[str, Any], opts: Optional[pulumi.ResourceOptions]
+    ) -> None:
+        # Every output needs a key in the props (None = computed), or its value has no attribute.
+        props = {**dict.fromkeys(_snake(name) for name in _PROPERTIES), **props}
+        super().__init__(JobDeploymentProvider(), resource_name, props, opts)
+
+    def translate_input_property(self, prop: str) -> str:
+        return _TO_WIRE.get(prop, prop)
+
+    def translate_output_property(self, prop: str) -> str:
+        return _FROM_WIRE.get(prop, prop)

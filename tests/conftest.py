@@ -1,0 +1,115 @@
+"""Shared fixtures: one emulator and one plugin process per session, a fresh job per test."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from northflank_emulator import Backend, EmulatorServer, Grant
+from northflank_emulator.schema import validate_deployment_body
+
+from .engine import Engine, Plugin, secret
+
+#: A token that must never show up anywhere but in the Authorization header.
+CANARY_TOKEN = "nf-canary-" + secrets.token_hex(16)
+READ_ONLY_TOKEN = "nf-read-only-" + secrets.token_hex(8)
+PROJECT = "acceptance"
+PROVIDER_AGENT = "pulumi-northflank/"
+
+
+@pytest.fixture(scope="session")
+def backend() -> Backend:
+    return Backend(
+        {CANARY_TOKEN: Grant("tests"), READ_ONLY_TOKEN: Grant("read-only", write=False)},
+        rate_limit=1_000_000,
+    )
+
+
+@pytest.fixture(scope="session")
+def emulator(backend: Backend) -> Iterator[EmulatorServer]:
+    with EmulatorServer(backend) as server:
+        yield server
+
+
+def start_plugin(emulator_url: str, token: str | None = CANARY_TOKEN, **env: str) -> Plugin:
+    """A plugin configured as `pulumi config set northflank:apiUrl/apiToken` would configure it."""
+    plugin = Plugin(env={"NORTHFLANK_API_TOKEN": "", "NORTHFLANK_API_URL": "", **env})
+    config: dict[str, Any] = {"northflank:apiUrl": emulator_url, "aws:region": "eu-west-1"}
+    if token is not None:
+        config["northflank:apiToken"] = secret(token)
+    plugin.configure(config)
+    return plugin
+
+
+@pytest.fixture(scope="session")
+def plugin(emulator: EmulatorServer) -> Iterator[Plugin]:
+    plugin = start_plugin(emulator.url)
+    yield plugin
+    plugin.close()
+
+
+@pytest.fixture
+def engine(plugin: Plugin) -> Engine:
+    return Engine(plugin)
+
+
+_job_numbers = itertools.count(1)
+
+
+@dataclass
+class JobRef:
+    project_id: str
+    job_id: str
+    backend: Backend
+
+    @property
+    def inputs(self) -> dict[str, str]:
+        return {"projectId": self.project_id, "jobId": self.job_id}
+
+    def live(self) -> dict[str, Any]:
+        return self.backend.job(self.project_id, self.job_id).deployment_view()
+
+
+@pytest.fixture
+def job(backend: Backend) -> JobRef:
+    """A job of its own for each test, deploying nginx:latest from Docker Hub."""
+    job_id = f"job-{next(_job_numbers)}"
+    backend.add_job(PROJECT, job_id)
+    return JobRef(PROJECT, job_id, backend)
+
+
+class ApiCalls:
+    """The API requests the emulator received since the fixture was created."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.start = len(backend.recorded())
+
+    def all(self) -> list[dict[str, Any]]:
+        return self.backend.recorded()[self.start :]
+
+    def count(self, method: str | None = None) -> int:
+        return sum(1 for r in self.all() if method is None or r["method"] == method)
+
+    def bodies(self) -> list[Any]:
+        return [r["body"] for r in self.all() if r["method"] == "POST"]
+
+
+@pytest.fixture
+def api_calls(backend: Backend) -> ApiCalls:
+    return ApiCalls(backend)
+
+
+@pytest.fixture(autouse=True)
+def _every_body_sent_matches_northflanks_schema(backend: Backend) -> Iterator[None]:
+    """Every deployment body the provider sends in any test must satisfy the official schema."""
+    start = len(backend.recorded())
+    yield
+    for request in backend.recorded()[start:]:
+        if request["method"] == "POST" and request["user_agent"].startswith(PROVIDER_AGENT):
+            assert validate_deployment_body(request["body"]) == [], request

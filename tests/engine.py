@@ -1,0 +1,270 @@
+"""A test harness that drives the real dynamic-provider plugin as the Pulumi engine does.
+
+It starts ``python -u -m pulumi.dynamic`` (what the CLI's ``pulumi-resource-pulumi-python`` runs),
+talks to it over gRPC with the engine's messages and encodings, and replays the engine's call
+sequences for preview, up, refresh and destroy (see ``shared/pulumi-dynamic-providers.md`` §10).
+It is a test tool only: users run the real ``pulumi`` CLI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime import proto, rpc
+from pulumi.runtime.proto import provider_pb2_grpc
+
+from pulumi_northflank_provider import JobDeploymentProvider
+
+TYPE = "pulumi-python:dynamic/northflank:JobDeployment"
+PROJECT = "northflank-tests"
+UNKNOWN = rpc.UNKNOWN  # what the engine sends for a value not known during preview
+PROVIDER = serialize_provider(JobDeploymentProvider())
+
+
+def urn(name: str) -> str:
+    return f"urn:pulumi:test::{PROJECT}::{TYPE}::{name}"
+
+
+def to_struct(bag: dict[str, Any]) -> Any:
+    # A private loop: asyncio.run() would leave the main thread without one, which set_mocks needs.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(rpc.serialize_properties(bag, {}))
+    finally:
+        loop.close()
+
+
+def from_struct(struct: Any) -> dict[str, Any]:
+    return dict(rpc.deserialize_properties(struct, keep_unknowns=True))
+
+
+def secret(value: str) -> dict[str, Any]:
+    return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
+
+
+class CheckFailed(Exception):
+    def __init__(self, failures: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{p}: {r}" for p, r in failures))
+        self.failures = failures
+
+
+class ProviderError(Exception):
+    """The provider raised: ``message`` is the last line of the traceback the engine shows."""
+
+    def __init__(self, details: str) -> None:
+        super().__init__(details)
+        self.details = details
+        self.message = details.strip().splitlines()[-1] if details.strip() else ""
+
+
+@dataclass
+class Diff:
+    changes: str  # DIFF_NONE, DIFF_SOME or DIFF_UNKNOWN
+    replaces: list[str]
+    delete_before_replace: bool
+
+
+@dataclass
+class State:
+    """What the engine records for one resource."""
+
+    name: str
+    id: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+
+
+@dataclass
+class Plugin:
+    """One plugin process. Start a new one whenever the stack config must differ: the provider
+    is unpickled, configured and cached once per process."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+
+    def __post_init__(self) -> None:
+        self.stderr_lines: list[str] = []
+        self.stdout_lines: list[str] = []
+        child_env = {**os.environ, "PULUMI_PROJECT": PROJECT, **self.env}
+        self.child = subprocess.Popen(
+            [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=self.cwd,
+            env=child_env,
+            text=True,
+        )
+        assert self.child.stdout is not None and self.child.stderr is not None
+        port_line = self.child.stdout.readline()
+        if not port_line.strip().isdigit():
+            raise RuntimeError(f"plugin did not start: {port_line!r} {self.child.stderr.read()}")
+        self.port = int(port_line)
+        self._drain(self.child.stdout, self.stdout_lines)
+        self._drain(self.child.stderr, self.stderr_lines)
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+        grpc.channel_ready_future(self.channel).result(timeout=15)
+        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+
+    @staticmethod
+    def _drain(stream: Any, sink: list[str]) -> None:
+        threading.Thread(target=lambda: sink.extend(iter(stream.readline, "")), daemon=True).start()
+
+    @property
+    def output(self) -> str:
+        """Everything the plugin printed so far (the engine shows it to the user)."""
+        return "".join(self.stdout_lines + self.stderr_lines)
+
+    def close(self) -> None:
+        self.channel.close()
+        self.child.terminate()
+        self.child.wait(timeout=10)
+
+    # --- raw RPCs ------------------------------------------------------------------------------
+
+    def _call(self, method: str, request: Any) -> Any:
+        try:
+            return getattr(self.stub, method)(request)
+        except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.UNKNOWN:
+                raise ProviderError(exc.details() or "") from None
+            raise
+
+    def plugin_info(self) -> Any:
+        return self._call("GetPluginInfo", empty_pb2.Empty())
+
+    def configure(self, config: dict[str, Any]) -> Any:
+        return self._call(
+            "Configure",
+            proto.ConfigureRequest(
+                args=to_struct(config), acceptSecrets=True, acceptResources=True
+            ),
+        )
+
+    def check(
+        self, name: str, news: dict[str, Any], olds: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        response = self._call(
+            "Check",
+            proto.CheckRequest(
+                urn=urn(name),
+                olds=to_struct(olds or {}),
+                news=to_struct({**news, "__provider": PROVIDER}),
+            ),
+        )
+        failures = [(f.property, f.reason) for f in response.failures]
+        return from_struct(response.inputs), failures
+
+    def diff(self, state: State, news: dict[str, Any]) -> Diff:
+        response = self._call(
+            "Diff",
+            proto.DiffRequest(
+                id=state.id,
+                urn=urn(state.name),
+                olds=to_struct(state.outputs),
+                news=to_struct(news),
+                old_inputs=to_struct(state.inputs),
+            ),
+        )
+        return Diff(
+            proto.DiffResponse.DiffChanges.Name(response.changes),
+            list(response.replaces),
+            response.deleteBeforeReplace,
+        )
+
+    def create(self, name: str, inputs: dict[str, Any]) -> State:
+        response = self._call(
+            "Create", proto.CreateRequest(urn=urn(name), properties=to_struct(inputs), timeout=60)
+        )
+        return State(name, response.id, inputs, from_struct(response.properties))
+
+    def update(self, state: State, news: dict[str, Any]) -> dict[str, Any]:
+        response = self._call(
+            "Update",
+            proto.UpdateRequest(
+                id=state.id,
+                urn=urn(state.name),
+                olds=to_struct(state.outputs),
+                news=to_struct(news),
+                old_inputs=to_struct(state.inputs),
+                timeout=60,
+            ),
+        )
+        return from_struct(response.properties)
+
+    def read(self, state: State) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
+        response = self._call(
+            "Read",
+            proto.ReadRequest(
+                id=state.id,
+                urn=urn(state.name),
+                properties=to_struct(state.outputs),
+                inputs=to_struct(state.inputs),
+            ),
+        )
+        inputs = from_struct(response.inputs) if response.HasField("inputs") else None
+        return response.id, from_struct(response.properties), inputs
+
+    def delete(self, state: State) -> None:
+        self._call(
+            "Delete",
+            proto.DeleteRequest(
+                id=state.id,
+                urn=urn(state.name),
+                properties=to_struct(state.outputs),
+                old_inputs=to_struct(state.inputs),
+                timeout=60,
+            ),
+        )
+
+
+class Engine:
+    """The engine's call sequences over one plugin (``shared/pulumi-dynamic-providers.md`` §10)."""
+
+    def __init__(self, plugin: Plugin) -> None:
+        self.plugin = plugin
+
+    def preview(self, name: str, news: dict[str, Any], state: State | None = None) -> Diff | None:
+        """Check, then Diff for an existing resource; never Create or Update."""
+        checked, failures = self.plugin.check(name, news, state.inputs if state else None)
+        if failures:
+            raise CheckFailed(failures)
+        return self.plugin.diff(state, checked) if state else None
+
+    def up(self, name: str, news: dict[str, Any], state: State | None = None) -> State:
+        checked, failures = self.plugin.check(name, news, state.inputs if state else None)
+        if failures:
+            raise CheckFailed(failures)
+        if state is None:
+            return self.plugin.create(name, checked)
+        diff = self.plugin.diff(state, checked)
+        if diff.changes == "DIFF_NONE":
+            return State(name, state.id, checked, state.outputs)
+        if diff.replaces:
+            if diff.delete_before_replace:
+                self.plugin.delete(state)
+                return self.plugin.create(name, checked)
+            created = self.plugin.create(name, checked)
+            self.plugin.delete(state)
+            return created
+        outputs = self.plugin.update(state, checked)
+        return State(name, state.id, checked, outputs)
+
+    def refresh(self, state: State) -> State | None:
+        """Read; ``None`` when the resource is gone. Inputs follow ``ReadResult.inputs``."""
+        id_, outputs, inputs = self.plugin.read(state)
+        if not id_:
+            return None
+        return State(state.name, id_, inputs if inputs is not None else state.inputs, outputs)
+
+    def destroy(self, state: State) -> None:
+        self.plugin.delete(state)
