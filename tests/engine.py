@@ -91,6 +91,8 @@ class Plugin:
 
     env: dict[str, str] = field(default_factory=dict)
     cwd: Path | None = None
+    #: Strings that must never appear in any answer, error or output of the plugin (tokens).
+    forbidden: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.stderr_lines: list[str] = []
@@ -128,16 +130,24 @@ class Plugin:
         self.channel.close()
         self.child.terminate()
         self.child.wait(timeout=10)
+        self.assert_clean(self.output, "the plugin's output")
 
     # --- raw RPCs ------------------------------------------------------------------------------
 
     def _call(self, method: str, request: Any) -> Any:
         try:
-            return getattr(self.stub, method)(request)
+            response = getattr(self.stub, method)(request)
         except grpc.RpcError as exc:
+            self.assert_clean(exc.details() or "", f"the error of {method}")
             if exc.code() == grpc.StatusCode.UNKNOWN:
                 raise ProviderError(exc.details() or "") from None
             raise
+        self.assert_clean(str(response), f"the answer to {method}")
+        return response
+
+    def assert_clean(self, text: str, where: str) -> None:
+        for secret_value in self.forbidden:
+            assert secret_value not in text, f"a token leaked into {where}"
 
     def plugin_info(self) -> Any:
         return self._call("GetPluginInfo", empty_pb2.Empty())

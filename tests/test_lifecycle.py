@@ -263,7 +263,10 @@ def test_preview_needs_no_token_but_up_says_how_to_set_one(
 def test_token_and_url_fall_back_to_the_environment(
     emulator, job: JobRef, api_calls: ApiCalls
 ) -> None:
-    plugin = Plugin(env={"NORTHFLANK_API_TOKEN": CANARY_TOKEN, "NORTHFLANK_API_URL": emulator.url})
+    plugin = Plugin(
+        env={"NORTHFLANK_API_TOKEN": CANARY_TOKEN, "NORTHFLANK_API_URL": emulator.url},
+        forbidden=(CANARY_TOKEN,),
+    )
     try:
         plugin.configure({})
         state = Engine(plugin).up("app", {**job.inputs, "external": {"imagePath": "nginx:1.25"}})

@@ -148,6 +148,48 @@ def _keep_id(previous: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": previous["id"]} if "id" in previous else {}
 
 
+FAULT_KINDS = ("status", "html", "hang", "close", "truncate", "redirect")
+
+
+@dataclass
+class Fault:
+    """A scripted failure for the next ``times`` matching API requests (tests set these up).
+
+    * ``status``: answer ``status`` in Northflank's error envelope, with extra ``headers``
+      (e.g. ``{"Retry-After": "1"}``);
+    * ``html``: answer ``status`` with an HTML page instead of JSON, as a proxy would;
+    * ``hang``: accept the request, answer nothing for ``seconds``, then drop the connection;
+    * ``close``: drop the connection without answering;
+    * ``truncate``: send the headers and half of a JSON body, then drop the connection;
+    * ``redirect``: answer 307 to ``location``.
+    """
+
+    kind: str = "status"
+    method: str | None = None  # None: any method
+    path: str | None = None  # a regular expression searched in the path; None: any API path
+    times: int = 1
+    status: int = 503
+    headers: dict[str, str] = field(default_factory=dict)
+    seconds: float = 30.0
+    location: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"fault kind must be one of {', '.join(FAULT_KINDS)}")
+
+    @property
+    def answer_status(self) -> int:
+        """The status the client sees; 0 when it gets no answer at all."""
+        return {"status": self.status, "html": self.status, "redirect": 307, "truncate": 200}.get(
+            self.kind, 0
+        )
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and (
+            self.path is None or re.search(self.path, path) is not None
+        )
+
+
 @dataclass(frozen=True)
 class Grant:
     """What a token may do. ``write`` covers POST deployment."""
@@ -164,6 +206,7 @@ class RecordedRequest:
     body: Any
     authorized: bool
     user_agent: str
+    at: float = field(default_factory=time.monotonic)  # when it arrived (monotonic clock)
 
 
 class RateLimiter:
@@ -205,6 +248,7 @@ class Backend:
         self.state_file = state_file
         self.projects: dict[str, dict[str, Job]] = {}
         self.requests: list[RecordedRequest] = []
+        self.faults: list[Fault] = []
         if state_file is not None and state_file.exists():
             self._load(state_file)
 
@@ -285,6 +329,25 @@ class Backend:
     def clear_recorded(self) -> None:
         with self.lock:
             self.requests.clear()
+
+    def add_fault(self, fault: Fault) -> None:
+        with self.lock:
+            self.faults.append(fault)
+
+    def clear_faults(self) -> None:
+        with self.lock:
+            self.faults.clear()
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        """The first scripted fault for this request, used up one time."""
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(method, path):
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self.faults.remove(fault)
+                    return fault
+            return None
 
     def take_rate(self, token: str | None) -> tuple[bool, dict[str, str]]:
         with self.lock:

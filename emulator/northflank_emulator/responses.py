@@ -9,19 +9,22 @@ API routes (also under ``/v1/teams/{teamId}``):
 Control routes for tests and the demo, under ``/_emulator`` (no auth, loopback only):
 ``GET/DELETE /requests``, ``GET /state``, ``PUT/DELETE /projects/{p}/jobs/{j}`` (create or delete a
 job), ``POST /projects/{p}/jobs/{j}/deployment`` (an out-of-band change, as the dashboard makes),
-``POST /projects/{p}/jobs/{j}/commits`` (a new commit on the build's branch).
+``POST /projects/{p}/jobs/{j}/commits`` (a new commit on the build's branch),
+``POST/DELETE /faults`` (scripted failures: see ``models.Fault``).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import socket
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .models import Backend, NotFoundError, RecordedRequest
+from .models import Backend, Fault, NotFoundError, RecordedRequest
 from .schema import validate_deployment_body
 
 _SEGMENT = r"([^/]+)"
@@ -40,6 +43,8 @@ CONTROL_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("DELETE", re.compile(_CONTROL_JOB + r"$"), "control_delete_job"),
     ("POST", re.compile(_CONTROL_JOB + r"/deployment$"), "control_change_deployment"),
     ("POST", re.compile(_CONTROL_JOB + r"/commits$"), "control_push_commit"),
+    ("POST", re.compile(r"^/_emulator/faults$"), "control_add_fault"),
+    ("DELETE", re.compile(r"^/_emulator/faults$"), "control_clear_faults"),
 ]
 
 
@@ -96,7 +101,16 @@ class Handler(BaseHTTPRequestHandler):
             self._control(path, raw)
             return
         token = _bearer(self.headers.get("Authorization"))
+        fault = self.backend.take_fault(self.command, path)
+        if fault is not None:
+            self._record(path, raw, token, fault.answer_status)
+            self._fault(fault)
+            return
         status, payload, headers = self._api(path, raw, token)
+        self._record(path, raw, token, status)  # before answering: the client may look next
+        self._send(status, payload, headers)
+
+    def _record(self, path: str, raw: bytes, token: str | None, status: int) -> None:
         self.backend.record(
             RecordedRequest(
                 self.command,
@@ -107,7 +121,6 @@ class Handler(BaseHTTPRequestHandler):
                 self.headers.get("User-Agent", ""),
             )
         )
-        self._send(status, payload, headers)
 
     def _api(self, path: str, raw: bytes, token: str | None) -> tuple[int, Any, dict[str, str]]:
         allowed, headers = self.backend.take_rate(token)
@@ -136,6 +149,31 @@ class Handler(BaseHTTPRequestHandler):
             self._send(
                 failure.status, error_envelope(failure.status, failure.message, failure.details), {}
             )
+
+    def _fault(self, fault: Fault) -> None:
+        if fault.kind == "status":
+            envelope = error_envelope(fault.status, f"Injected fault: HTTP {fault.status}")
+            self._send(fault.status, envelope, fault.headers)
+            return
+        if fault.kind == "html":
+            page = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+            self._send_raw(fault.status, page, "text/html", fault.headers)
+            return
+        if fault.kind == "redirect":
+            self._send(307, {}, {"Location": fault.location, **fault.headers})
+            return
+        if fault.kind == "truncate":
+            data = json.dumps({"data": {"region": "europe-west", "instances": 1}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+        elif fault.kind == "hang":
+            time.sleep(fault.seconds)
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
 
     # --- API ---------------------------------------------------------------------------------
 
@@ -175,6 +213,17 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- control -----------------------------------------------------------------------------
 
+    def control_add_fault(self, *, raw: bytes) -> Any:
+        try:
+            self.backend.add_fault(Fault(**_json_body(raw)))
+        except (TypeError, ValueError) as exc:
+            raise ApiFailure(400, f"Invalid fault: {exc}") from None
+        return {}
+
+    def control_clear_faults(self, *, raw: bytes) -> Any:
+        self.backend.clear_faults()
+        return {}
+
     def control_requests(self, *, raw: bytes) -> Any:
         return self.backend.recorded()
 
@@ -213,9 +262,15 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:
-        data = json.dumps(payload).encode()
+        self._send_raw(
+            status, json.dumps(payload).encode(), "application/json; charset=utf-8", headers
+        )
+
+    def _send_raw(
+        self, status: int, data: bytes, content_type: str, headers: dict[str, str]
+    ) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         for name, value in headers.items():
             self.send_header(name, value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from http.server import ThreadingHTTPServer
 from types import TracebackType
@@ -23,10 +24,20 @@ class EmulatorServer:
     'http://127.0.0.1:53211'
     """
 
-    def __init__(self, backend: Backend, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.backend = backend
         handler = type("BoundHandler", (Handler,), {"backend": backend})
         self.httpd = _Server((host, port), handler)
+        self.scheme = "http"
+        if tls is not None:  # tests of certificate verification serve a self-signed certificate
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         self._thread: threading.Thread | None = None
 
     @property
@@ -36,7 +47,7 @@ class EmulatorServer:
     @property
     def url(self) -> str:
         host = str(self.httpd.server_address[0])
-        return f"http://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
 
     def start(self) -> EmulatorServer:
         self._thread = threading.Thread(

@@ -23,6 +23,16 @@ TOKEN_CONFIG = "northflank:apiToken"  # noqa: S105 - a config key, not a token
 TOKEN_ENV = "NORTHFLANK_API_TOKEN"  # noqa: S105 - a variable name, not a token
 URL_CONFIG = "northflank:apiUrl"
 URL_ENV = "NORTHFLANK_API_URL"
+TIMEOUT_CONFIG = "northflank:requestTimeout"
+TIMEOUT_ENV = "NORTHFLANK_REQUEST_TIMEOUT"
+RETRY_WAIT_CONFIG = "northflank:maxRetryWait"
+RETRY_WAIT_ENV = "NORTHFLANK_MAX_RETRY_WAIT"
+
+DEFAULT_REQUEST_TIMEOUT = 30.0  # seconds to wait for an answer, per attempt
+DEFAULT_MAX_RETRY_WAIT = 120.0  # seconds spent waiting between attempts of one call, in total
+
+#: Every stack config key the provider reads (configure() keeps these and nothing else).
+CONFIG_KEYS = (TOKEN_CONFIG, URL_CONFIG, TIMEOUT_CONFIG, RETRY_WAIT_CONFIG)
 
 HOW_TO_SET_TOKEN = (
     f"set it with `pulumi config set --secret {TOKEN_CONFIG} <token>` or the {TOKEN_ENV} "
@@ -55,6 +65,8 @@ class Settings:
     api_url: str
     token: Token | None
     token_source: str
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT
 
     def require_token(self) -> Token:
         if self.token is None:
@@ -72,7 +84,28 @@ def resolve(stack_config: Mapping[str, Any], environ: Mapping[str, str] | None =
         api_url=api_url,
         token=Token(token) if token else None,
         token_source=token_source,
+        request_timeout=_seconds(
+            stack_config, TIMEOUT_CONFIG, env, TIMEOUT_ENV, DEFAULT_REQUEST_TIMEOUT
+        ),
+        max_retry_wait=_seconds(
+            stack_config, RETRY_WAIT_CONFIG, env, RETRY_WAIT_ENV, DEFAULT_MAX_RETRY_WAIT
+        ),
     )
+
+
+def _seconds(
+    stack_config: Mapping[str, Any], key: str, env: Mapping[str, str], var: str, default: float
+) -> float:
+    value, source = _first(stack_config, key, env, var)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise ConfigurationError(f"{source} must be a number of seconds between 0 and 3600.")
+    return seconds
 
 
 def _first(

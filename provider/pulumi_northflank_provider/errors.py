@@ -6,6 +6,8 @@ what Northflank answered and what to do next. None of them ever contains the API
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -30,23 +32,46 @@ class Call:
 
 
 class ApiError(NorthflankError):
-    """Northflank answered with an error status."""
+    """Northflank answered with an error status (after any retries)."""
 
-    def __init__(self, call: Call, status: int, message: str, error_id: str | None) -> None:
+    def __init__(
+        self,
+        call: Call,
+        status: int,
+        message: str,
+        error_id: str | None,
+        *,
+        attempts: int = 1,
+        headers: Mapping[str, str] | None = None,
+        token_source: str = "",
+    ) -> None:
         self.call = call
+        self.token_source = token_source
         self.status = status
         self.api_message = message
         self.error_id = error_id
+        self.attempts = attempts
+        self.headers = dict(headers or {})
         super().__init__(self._text())
+
+    @property
+    def resets_in(self) -> int | None:
+        """Seconds until the rate limit resets, from Retry-After or x-ratelimit-reset."""
+        for name in ("Retry-After", "x-ratelimit-reset"):
+            value = next((v for k, v in self.headers.items() if k.lower() == name.lower()), "")
+            if value.strip().isdigit():
+                return int(value)
+        return None
 
     @property
     def hint(self) -> str:
         call = self.call
         if self.status == 401:
+            source = f" (from {self.token_source})" if self.token_source else ""
             return (
-                "The API token was rejected: check northflank:apiToken (pulumi config set --secret "
-                "northflank:apiToken <token>) or NORTHFLANK_API_TOKEN, and that the token has not "
-                "expired or been revoked."
+                f"The API token{source} was rejected: check northflank:apiToken (pulumi config set "
+                "--secret northflank:apiToken <token>) or NORTHFLANK_API_TOKEN, and that the token "
+                "has not expired or been revoked."
             )
         if self.status == 403:
             return (
@@ -67,7 +92,17 @@ class ApiError(NorthflankError):
         if self.status == 409:
             return "The job is in a state that does not allow this change now; retry later."
         if self.status == 429:
-            return "The account's API rate limit is exhausted; wait for it to reset and retry."
+            resets = self.resets_in
+            when = (
+                f"it resets in {resets} s (at {_clock(resets)} UTC)"
+                if resets is not None
+                else "Northflank did not say when it resets"
+            )
+            return (
+                f"The account's API rate limit (1000 requests per hour by default) is exhausted: "
+                f"{when}. Waiting that long is beyond northflank:maxRetryWait; run again after the "
+                "reset, or ask Northflank support for a higher limit."
+            )
         if self.status >= 500:
             return "Northflank had an internal error; retry later, and check status.northflank.com."
         return "See Northflank's message above."
@@ -75,10 +110,15 @@ class ApiError(NorthflankError):
     def _text(self) -> str:
         reference = f" (error id {self.error_id})" if self.error_id else ""
         said = f": {self.api_message}" if self.api_message else ""
+        tries = f" (after {self.attempts} attempts)" if self.attempts > 1 else ""
         return (
             f"Could not {self.call.action}: Northflank answered HTTP {self.status} to "
-            f"{self.call.method} {self.call.path}{said}{reference}. {self.hint}"
+            f"{self.call.method} {self.call.path}{tries}{said}{reference}. {self.hint}"
         )
+
+
+def _clock(seconds_from_now: int) -> str:
+    return time.strftime("%H:%M:%S", time.gmtime(time.time() + seconds_from_now))
 
 
 class TransportError(NorthflankError):

@@ -174,9 +174,7 @@ class JobDeploymentProvider(ResourceProvider):
         return (JobDeploymentProvider, ())
 
     def configure(self, req: ConfigureRequest) -> None:
-        self._runtime.stack_config = {
-            key: req.config.get(key) for key in (config.TOKEN_CONFIG, config.URL_CONFIG)
-        }
+        self._runtime.stack_config = {key: req.config.get(key) for key in config.CONFIG_KEYS}
 
     # check and diff run during previews: no HTTP, no token needed.
 

@@ -1,0 +1,101 @@
+"""When and how long to retry a Northflank API call: urllib3's ``Retry``, with two additions.
+
+* On a 429 without ``Retry-After``, wait for Northflank's ``x-ratelimit-reset`` (seconds).
+* A budget for waiting: one call never waits more than ``max_wait`` seconds in total, nor more than
+  ``MAX_SINGLE_WAIT`` at once. When the next wait would break the budget, retrying stops at once
+  and the last answer (e.g. the 429) is returned, so the caller can say when the limit resets.
+
+Everything else is urllib3's: exponential backoff with jitter, ``Retry-After`` in seconds or as an
+HTTP date, and which statuses and errors are retried.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from urllib3.exceptions import MaxRetryError
+from urllib3.response import BaseHTTPResponse
+from urllib3.util.retry import Retry
+
+#: Transient answers. Everything else (400, 401, 403, 404, 409, 422...) fails at once.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_SINGLE_WAIT = 60.0
+
+
+class RetryBudgetExceeded(Exception):
+    """The reason urllib3 reports when the next wait would break the budget."""
+
+
+class NorthflankRetry(Retry):
+    def __init__(self, *args: Any, max_wait: float = 120.0, waited: float = 0.0, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.max_wait = max_wait
+        self.waited = waited
+
+    def new(self, **kw: Any) -> NorthflankRetry:
+        kw.setdefault("max_wait", self.max_wait)
+        kw.setdefault("waited", self.waited)
+        return super().new(**kw)
+
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
+        after = super().get_retry_after(response)
+        if after is None and response.status == 429:
+            reset = (response.headers.get("x-ratelimit-reset") or "").strip()
+            if reset.isdigit():
+                return float(reset)
+        return after
+
+    def next_wait(self, response: BaseHTTPResponse | None) -> float:
+        if response is not None and self.respect_retry_after_header:
+            after = self.get_retry_after(response)
+            if after:
+                return after
+        return self.get_backoff_time()
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> NorthflankRetry:
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        wait = retry.next_wait(response)
+        if wait > MAX_SINGLE_WAIT or retry.waited + wait > self.max_wait:
+            reason = RetryBudgetExceeded(
+                f"the next wait ({wait:.0f} s) would exceed the retry budget "
+                f"({self.max_wait:g} s, {retry.waited:.0f} s already waited)"
+            )
+            # With raise_on_status=False, urllib3 hands back the last response instead.
+            raise MaxRetryError(_pool, url or "", reason) from error
+        return retry
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        wait = min(self.next_wait(response), max(0.0, self.max_wait - self.waited))
+        if wait > 0:
+            self.waited += wait  # carried into the next attempt's Retry by new()
+            time.sleep(wait)
+
+
+def policy(max_wait: float) -> NorthflankRetry:
+    """The policy for every call. POST .../deployment sets the desired state, so it is idempotent
+    and retried like GET. Redirects are not followed at all (see api_client)."""
+    return NorthflankRetry(
+        total=6,
+        connect=3,  # the connection could not be opened
+        read=1,  # the connection broke, or no answer within the timeout: once
+        status=5,
+        other=0,
+        redirect=0,
+        allowed_methods=frozenset({"GET", "POST"}),
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=0.5,  # 0 s, then 1, 2, 4, 8 s, plus up to 0.5 s of jitter
+        backoff_jitter=0.5,
+        backoff_max=MAX_SINGLE_WAIT,
+        raise_on_status=False,  # hand back the last answer: its status and message say most
+        respect_retry_after_header=True,
+        max_wait=max_wait,
+    )
