@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import requests
 
 from northflank_emulator import Backend, EmulatorServer, Grant
 from northflank_emulator.schema import validate_deployment_body
@@ -37,11 +38,16 @@ def emulator(backend: Backend) -> Iterator[EmulatorServer]:
         yield server
 
 
-def start_plugin(emulator_url: str, token: str | None = CANARY_TOKEN, **settings: str) -> Plugin:
+def start_plugin(
+    emulator_url: str,
+    token: str | None = CANARY_TOKEN,
+    env: dict[str, str] | None = None,
+    **settings: str,
+) -> Plugin:
     """A plugin configured as `pulumi config set northflank:...` would configure it; ``settings``
     are more northflank: keys (e.g. requestTimeout="1"). It fails a test if a token leaks."""
     plugin = Plugin(
-        env={"NORTHFLANK_API_TOKEN": "", "NORTHFLANK_API_URL": ""},
+        env={"NORTHFLANK_API_TOKEN": "", "NORTHFLANK_API_URL": "", **(env or {})},
         forbidden=(CANARY_TOKEN, READ_ONLY_TOKEN),
     )
     config: dict[str, Any] = {"northflank:apiUrl": emulator_url, "aws:region": "eu-west-1"}
@@ -69,9 +75,12 @@ _job_numbers = itertools.count(1)
 
 @dataclass
 class JobRef:
+    """A job in the emulator, and what someone could do to it outside Pulumi (over HTTP)."""
+
     project_id: str
     job_id: str
     backend: Backend
+    emulator_url: str
 
     @property
     def inputs(self) -> dict[str, str]:
@@ -80,13 +89,29 @@ class JobRef:
     def live(self) -> dict[str, Any]:
         return self.backend.job(self.project_id, self.job_id).deployment_view()
 
+    def _control(self, method: str, suffix: str = "", body: Any = None) -> Any:
+        url = f"{self.emulator_url}/_emulator/projects/{self.project_id}/jobs/{self.job_id}{suffix}"
+        answer = requests.request(method, url, json=body, timeout=5)
+        answer.raise_for_status()
+        return answer.json()["data"]
+
+    def change_out_of_band(self, body: dict[str, Any]) -> Any:
+        """As the dashboard would: no validation, no Pulumi."""
+        return self._control("POST", "/deployment", body)
+
+    def push_commit(self) -> str:
+        return str(self._control("POST", "/commits")["deployedSHA"])
+
+    def delete(self) -> None:
+        self._control("DELETE")
+
 
 @pytest.fixture
-def job(backend: Backend) -> JobRef:
+def job(backend: Backend, emulator: EmulatorServer) -> JobRef:
     """A job of its own for each test, deploying nginx:latest from Docker Hub."""
     job_id = f"job-{next(_job_numbers)}"
     backend.add_job(PROJECT, job_id)
-    return JobRef(PROJECT, job_id, backend)
+    return JobRef(PROJECT, job_id, backend, emulator.url)
 
 
 class ApiCalls:

@@ -224,6 +224,20 @@ class Plugin:
         inputs = from_struct(response.inputs) if response.HasField("inputs") else None
         return response.id, from_struct(response.properties), inputs
 
+    def read_by_id(self, name: str, id_: str) -> tuple[str, dict[str, Any]]:
+        """What ``JobDeployment.get(name, id)`` makes the engine send: no properties, and inputs
+        that hold only the provider."""
+        response = self._call(
+            "Read",
+            proto.ReadRequest(
+                id=id_,
+                urn=urn(name),
+                properties=to_struct({}),
+                inputs=to_struct({"__provider": PROVIDER}),
+            ),
+        )
+        return response.id, from_struct(response.properties)
+
     def delete(self, state: State) -> None:
         self._call(
             "Delete",

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from pulumi_northflank_provider import config
+from pulumi_northflank_provider import config, log
 from pulumi_northflank_provider.errors import ConfigurationError
 
 
@@ -83,3 +83,19 @@ def test_a_token_cannot_be_printed_or_pickled() -> None:
     )
     with pytest.raises(TypeError, match="never be pickled"):
         pickle.dumps(token)
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "enabled"),
+    [
+        (["-m", "pulumi.dynamic", "-v=9"], {}, True),
+        (["--v=11", "--logtostderr"], {}, True),
+        (["-v=3"], {}, False),
+        ([], {"NORTHFLANK_LOG": "DEBUG"}, True),
+        ([], {}, False),
+    ],
+)
+def test_debug_lines_follow_pulumis_verbosity_or_an_explicit_switch(
+    argv: list[str], environ: dict[str, str], enabled: bool
+) -> None:
+    assert log.debug_enabled(argv, environ) is enabled

@@ -27,6 +27,13 @@ class Recorder(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.resources.append(args)
+        if args.resource_id:  # JobDeployment.get: the engine reads the live deployment
+            project_id, job_id = args.resource_id.split("/")
+            live = {"projectId": project_id, "jobId": job_id, "deployedSHA": "f" * 40}
+            return args.resource_id, {
+                **live,
+                "internal": {"id": "report-builder", "buildSHA": "latest"},
+            }
         outputs = {k: v for k, v in args.inputs.items() if k != "__provider"}
         if "external" in outputs:
             outputs["registryProvider"] = "github"
@@ -177,3 +184,19 @@ def test_the_registered_provider_is_plain_and_small(mocks: Recorder) -> Any:
         assert provider == serialize_provider(JobDeploymentProvider())
 
     return resource.urn.apply(check)
+
+
+@pulumi.runtime.test
+def test_get_reads_an_existing_deployment_into_typed_outputs(mocks: Recorder) -> Any:
+    existing = northflank.JobDeployment.get("existing", "demo-project/nightly-report")
+
+    def check(values: list[Any]) -> None:
+        job_id, internal, deployed_sha = values
+        [read] = mocks.resources
+        assert (read.typ, read.resource_id) == (TYPE, "demo-project/nightly-report")
+        assert job_id == "nightly-report"
+        assert isinstance(internal, northflank.outputs.InternalDeployment)
+        assert (internal.id, internal.build_sha) == ("report-builder", "latest")
+        assert deployed_sha == "f" * 40
+
+    return pulumi.Output.all(existing.job_id, existing.internal, existing.deployed_sha).apply(check)

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -26,7 +25,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import config, readback
+from . import config, log, readback
 from .api_client import NorthflankClient, NotFound
 from .errors import Call
 from .wire import AnyOf, Block, Body, Choice, Field, Length, Pattern, Variant, contains_unknown
@@ -210,9 +209,13 @@ class JobDeploymentProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         declared = BODY.managed(props)
-        if "projectId" not in declared or "jobId" not in declared:  # a `get` by ID
+        adopting = "projectId" not in declared  # JobDeployment.get(): nothing declared, only the ID
+        if adopting:
             declared["projectId"], declared["jobId"] = parse_resource_id(id_)
         project_id, job_id = declared["projectId"], declared["jobId"]
+        # One GET is the whole picture: the deprecated GET .../deployment is the only endpoint that
+        # returns the source (image or build), and it carries the docker and buildpack settings too.
+        # GET job has the runtime settings but no source, so it would only add a request.
         call = Call(
             "GET",
             deployment_path(project_id, job_id),
@@ -224,18 +227,20 @@ class JobDeploymentProvider(ResourceProvider):
         try:
             live = self._runtime.client.send(self._settings(), call)
         except NotFound:
-            pulumi.log.info(
+            log.info(
                 f"Job '{job_id}' in project '{project_id}' no longer exists on Northflank; "
                 "removing its deployment from the stack."
             )
             return ReadResult("", {})
-        outs = readback.reconcile(
-            BODY, declared, live if isinstance(live, Mapping) else {}, pulumi.log.debug
-        )
+        live = live if isinstance(live, Mapping) else {}
+        if adopting:
+            outs = {**declared, **readback.as_declared(BODY, live)}
+        else:
+            outs = readback.reconcile(BODY, declared, live, log.debug)
         return ReadResult(resource_id(project_id, job_id), outs, BODY.managed(outs))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        pulumi.log.info(
+        log.info(
             f"No longer managing the deployment of job '{props.get('jobId')}' in project "
             f"'{props.get('projectId')}'. Northflank cannot undeploy a job, so the job keeps "
             "its current deployment."

@@ -58,6 +58,25 @@ def reconcile(body: Body, declared: Mapping[str, Any], live: Mapping[str, Any], 
     return outs
 
 
+def as_declared(body: Body, live: Mapping[str, Any]) -> Bag:
+    """The live deployment in the form it would be declared in (for ``JobDeployment.get``): its
+    source, and the runtime blocks that source allows. ``imagePath`` is as Northflank reports it,
+    without the registry host; ``credentials`` is never returned."""
+    id_field = next(f for f in body.block("internal").fields if f.key == "id")
+    out: Bag = {}
+    if isinstance(live.get("external"), Mapping):
+        out["external"] = _live_external(live["external"])
+    elif isinstance(live.get("internal"), Mapping):
+        out["internal"] = _live_internal(live["internal"], id_field)
+    variant = body.variant_of(out)
+    for block in body.blocks:
+        settings = live.get(block.key)
+        if block.key in variant.allows and isinstance(settings, Mapping):
+            selected = settings.get(block.selector or "")
+            out[block.key] = {k: settings[k] for k in block.relevant(selected) if k in settings}
+    return {**out, **read_only_outputs(live)}
+
+
 def read_only_outputs(live: Mapping[str, Any]) -> Bag:
     out: Bag = {}
     external, internal = live.get("external"), live.get("internal")
@@ -85,13 +104,29 @@ def _external(declared: Mapping[str, Any], live: Mapping[str, Any], note: Note) 
         if provider not in (None, "dockerhub"):
             note(f"registryProvider {provider!r} is not compared with host {wanted.host!r}")
         return dict(declared)
-    # Drift. Show the live image with the declared host when the registry evidently did not change.
-    keep_host = found.host is None and not registry_moved
-    image = image_ref.ImageRef(wanted.host, found.name) if keep_host else found
-    out: Bag = {"imagePath": image.qualified()}
+    # Drift. Show the live image with the declared host when the registry evidently did not change,
+    # else with the host its registryProvider implies, so that it never reads as the declaration.
+    if found.host is not None:
+        image = found.qualified()
+    elif not registry_moved:
+        image = image_ref.ImageRef(wanted.host, found.name).qualified()
+    else:
+        image = _with_registry(str(provider), found.name)
+    out: Bag = {"imagePath": image}
     if "credentials" in declared:  # never returned, so it cannot have drifted visibly
         out["credentials"] = declared["credentials"]
     return out
+
+
+#: Hosts of the registries whose registryProvider names one host (for showing drift only).
+PROVIDER_HOSTS = {"github": "ghcr.io", "gitlab": "registry.gitlab.com", "dhi": "dhi.io"}
+
+
+def _with_registry(provider: str, name: str) -> str:
+    if provider == "dockerhub":
+        return name
+    host = PROVIDER_HOSTS.get(provider, f"<{provider} registry>")
+    return f"{host}/{name}"
 
 
 def _live_external(live: Mapping[str, Any]) -> Bag:

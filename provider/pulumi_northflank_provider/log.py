@@ -1,0 +1,54 @@
+"""What the provider tells the person running Pulumi.
+
+The plugin process has no connection to the engine's log service (there, ``pulumi.log`` falls back
+to printing), and the engine shows what the plugin writes on stderr. So info lines are always
+written; debug lines only when asked for, with ``pulumi up -v=9 --logflow`` (the engine then passes
+``-v=9`` on to the plugin) or ``NORTHFLANK_LOG=debug``. Messages are built from IDs, paths and
+statuses only: never from a token.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+
+import pulumi
+
+DEBUG_VERBOSITY = 9
+
+_once: set[str] = set()
+_once_lock = threading.Lock()
+
+
+def info(message: str) -> None:
+    pulumi.log.info(f"[northflank] {message}")
+
+
+def info_once(key: str, message: str) -> None:
+    """An info line written at most once per plugin process (one ``pulumi`` run)."""
+    with _once_lock:
+        if key in _once:
+            return
+        _once.add(key)
+    info(message)
+
+
+def debug(message: str) -> None:
+    if debug_enabled():
+        print(f"debug: [northflank] {message}", file=sys.stderr, flush=True)
+
+
+def debug_enabled(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+) -> bool:
+    env = os.environ if environ is None else environ
+    if env.get("NORTHFLANK_LOG", "").strip().lower() == "debug":
+        return True
+    for arg in sys.argv if argv is None else argv:
+        match = re.fullmatch(r"--?v=(\d+)", arg)
+        if match and int(match.group(1)) >= DEBUG_VERBOSITY:
+            return True
+    return False
