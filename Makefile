@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install lint typecheck unit clean
+.PHONY: demo test install lint typecheck unit docs clean
 
 demo:
 	PYTHON=$(PYTHON) VENV=$(VENV) ./scripts/demo.sh
@@ -27,6 +27,9 @@ typecheck:
 
 unit:
 	$(BIN)/pytest
+
+docs:
+	$(BIN)/python scripts/reference.py
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache build dist

@@ -42,6 +42,7 @@ def start_plugin(
     emulator_url: str,
     token: str | None = CANARY_TOKEN,
     env: dict[str, str] | None = None,
+    python: str = sys.executable,
     **settings: str,
 ) -> Plugin:
     """A plugin configured as `pulumi config set northflank:...` would configure it; ``settings``
@@ -49,6 +50,7 @@ def start_plugin(
     plugin = Plugin(
         env={"NORTHFLANK_API_TOKEN": "", "NORTHFLANK_API_URL": "", **(env or {})},
         forbidden=(CANARY_TOKEN, READ_ONLY_TOKEN),
+        python=python,
     )
     config: dict[str, Any] = {"northflank:apiUrl": emulator_url, "aws:region": "eu-west-1"}
     config.update({f"northflank:{key}": value for key, value in settings.items()})

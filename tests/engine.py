@@ -18,12 +18,21 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import pytest
 from google.protobuf import empty_pb2
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import proto, rpc
 from pulumi.runtime.proto import provider_pb2_grpc
 
+from pulumi_northflank.job_deployment import GET_NEEDS_PULUMI, _pulumi_version
 from pulumi_northflank_provider import JobDeploymentProvider
+
+#: JobDeployment.get (a Read with no state) works in the plugin from this pulumi on.
+GET_SUPPORTED = _pulumi_version() >= GET_NEEDS_PULUMI
+needs_get = pytest.mark.skipif(
+    not GET_SUPPORTED,
+    reason="JobDeployment.get needs pulumi >= 3.268: older plugins cannot Read without state",
+)
 
 TYPE = "pulumi-python:dynamic/northflank:JobDeployment"
 PROJECT = "northflank-tests"
@@ -93,13 +102,15 @@ class Plugin:
     cwd: Path | None = None
     #: Strings that must never appear in any answer, error or output of the plugin (tokens).
     forbidden: tuple[str, ...] = ()
+    #: The interpreter that runs the plugin (another Python version, for cross-version tests).
+    python: str = sys.executable
 
     def __post_init__(self) -> None:
         self.stderr_lines: list[str] = []
         self.stdout_lines: list[str] = []
         child_env = {**os.environ, "PULUMI_PROJECT": PROJECT, **self.env}
         self.child = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
+            [self.python, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=self.cwd,

@@ -99,3 +99,14 @@ def test_debug_lines_follow_pulumis_verbosity_or_an_explicit_switch(
     argv: list[str], environ: dict[str, str], enabled: bool
 ) -> None:
     assert log.debug_enabled(argv, environ) is enabled
+
+
+def test_the_team_comes_from_config_or_environment_and_must_be_an_id() -> None:
+    assert (
+        config.resolve({"northflank:teamId": "acme"}, {"NORTHFLANK_TEAM_ID": "env"}).team_id
+        == "acme"
+    )
+    assert config.resolve({}, {"NORTHFLANK_TEAM_ID": "env-team"}).team_id == "env-team"
+    assert config.resolve({}, {}).team_id is None
+    with pytest.raises(ConfigurationError, match="team ID"):
+        config.resolve({"northflank:teamId": "a/b"}, {})

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from .conftest import ApiCalls, JobRef, start_plugin
-from .engine import PROVIDER, Diff, Engine, Plugin, ProviderError, State
+from .engine import PROVIDER, Diff, Engine, Plugin, ProviderError, State, needs_get
 
 DECLARED = {
     "external": {"imagePath": "ghcr.io/acme/migrate:1.4.2", "credentials": "ghcr-creds"},
@@ -184,6 +184,7 @@ def test_a_job_deleted_outside_pulumi_leaves_the_stack_and_a_new_up_fails_clearl
     assert "HTTP 404" in failure.value.message and f"job '{job.job_id}'" in failure.value.message
 
 
+@needs_get
 def test_get_reads_an_existing_deployment_without_declaring_it(
     plugin: Plugin, job: JobRef, api_calls: ApiCalls
 ) -> None:

@@ -304,3 +304,26 @@ def test_refresh_of_an_untouched_deployment_shows_no_drift(
     assert refreshed.inputs == {**job.inputs, **declared, "__provider": PROVIDER}
     diff = engine.preview("app", {**job.inputs, **declared}, refreshed)
     assert diff is not None and diff.changes == "DIFF_NONE"
+
+
+def test_the_user_sees_one_line_per_change_and_the_deprecation_notice_once(
+    emulator, job: JobRef
+) -> None:
+    plugin = start_plugin(emulator.url)
+    try:
+        engine = Engine(plugin)
+        state = engine.up("app", {**job.inputs, **MIGRATE})
+        engine.up(
+            "app", {**job.inputs, "internal": {"id": "report-builder", "branch": "main"}}, state
+        )
+        engine.refresh(state)
+    finally:
+        plugin.close()
+    where = f"job '{job.job_id}' in project '{job.project_id}'"
+    assert (
+        f"info: [northflank] Deployment of {where} set: image ghcr.io/acme/migrate:1.4.2, "
+        "docker customCommand." in plugin.output
+    )
+    assert f"Deployment of {where} set: build of id report-builder branch main." in plugin.output
+    assert plugin.output.count("marks the job deployment endpoint deprecated") == 1
+    assert "debug:" not in plugin.output  # debug lines only when asked for

@@ -15,6 +15,7 @@ import pulumi_northflank as northflank
 from pulumi_northflank_provider import JobDeploymentProvider
 
 from .conftest import CANARY_TOKEN
+from .engine import GET_SUPPORTED, needs_get
 
 TYPE = "pulumi-python:dynamic/northflank:JobDeployment"
 
@@ -145,6 +146,19 @@ def test_args_object_form_is_the_same_as_keywords(mocks: Recorder) -> Any:
     return runtime.urn.apply(check)
 
 
+@pulumi.runtime.test
+def test_team_id_is_registered_as_team_id(mocks: Recorder) -> Any:
+    resource = northflank.JobDeployment(
+        "team", project_id="p", job_id="j", team_id="acme", docker={"config_type": "default"}
+    )
+
+    def check(team_id: Any) -> None:
+        assert mocks.inputs()["teamId"] == "acme"
+        assert team_id == "acme"
+
+    return resource.team_id.apply(check)
+
+
 def test_args_and_keywords_together_are_refused() -> None:
     with pytest.raises(TypeError, match="not both"):
         northflank.JobDeployment(  # type: ignore[call-overload]
@@ -186,6 +200,7 @@ def test_the_registered_provider_is_plain_and_small(mocks: Recorder) -> Any:
     return resource.urn.apply(check)
 
 
+@needs_get
 @pulumi.runtime.test
 def test_get_reads_an_existing_deployment_into_typed_outputs(mocks: Recorder) -> Any:
     existing = northflank.JobDeployment.get("existing", "demo-project/nightly-report")
@@ -200,3 +215,9 @@ def test_get_reads_an_existing_deployment_into_typed_outputs(mocks: Recorder) ->
         assert deployed_sha == "f" * 40
 
     return pulumi.Output.all(existing.job_id, existing.internal, existing.deployed_sha).apply(check)
+
+
+@pytest.mark.skipif(GET_SUPPORTED, reason="only an older pulumi refuses JobDeployment.get")
+def test_get_with_an_older_pulumi_says_what_to_upgrade(mocks: Recorder) -> None:
+    with pytest.raises(RuntimeError, match=r"needs pulumi >= 3\.268\.0 \(installed: 3\."):
+        northflank.JobDeployment.get("existing", "demo-project/nightly-report")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import platform
 import threading
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,6 +13,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError, ProtocolError, ReadTimeoutError
 
+from . import log
 from ._version import __version__
 from .config import Settings, Token
 from .errors import ApiError, Call, TransportError
@@ -59,6 +61,7 @@ class NorthflankClient:
         """Make the call (retrying transient failures) and return the ``data`` of Northflank's
         answer, or raise an error that says what failed and what to do."""
         token = settings.require_token()
+        started = time.monotonic()
         try:
             response = self._session(settings).request(
                 call.method,
@@ -71,7 +74,13 @@ class NorthflankClient:
             )
             content = response.content  # read the whole body here, where a cut-off is caught
         except requests.RequestException as exc:
+            log.debug(f"{call.method} {call.path}: {type(exc).__name__}")
             raise TransportError(_transport_failure(call, settings, exc)) from None
+        log.debug(
+            f"{call.method} {call.path} {json.dumps(body) if body is not None else ''} -> HTTP "
+            f"{response.status_code} after {_attempts(response)} attempt(s), "
+            f"{(time.monotonic() - started) * 1000:.0f} ms"
+        )
         return _unwrap(call, response, content, settings.token_source)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,8 @@ TOKEN_CONFIG = "northflank:apiToken"  # noqa: S105 - a config key, not a token
 TOKEN_ENV = "NORTHFLANK_API_TOKEN"  # noqa: S105 - a variable name, not a token
 URL_CONFIG = "northflank:apiUrl"
 URL_ENV = "NORTHFLANK_API_URL"
+TEAM_CONFIG = "northflank:teamId"
+TEAM_ENV = "NORTHFLANK_TEAM_ID"
 TIMEOUT_CONFIG = "northflank:requestTimeout"
 TIMEOUT_ENV = "NORTHFLANK_REQUEST_TIMEOUT"
 RETRY_WAIT_CONFIG = "northflank:maxRetryWait"
@@ -32,7 +35,7 @@ DEFAULT_REQUEST_TIMEOUT = 30.0  # seconds to wait for an answer, per attempt
 DEFAULT_MAX_RETRY_WAIT = 120.0  # seconds spent waiting between attempts of one call, in total
 
 #: Every stack config key the provider reads (configure() keeps these and nothing else).
-CONFIG_KEYS = (TOKEN_CONFIG, URL_CONFIG, TIMEOUT_CONFIG, RETRY_WAIT_CONFIG)
+CONFIG_KEYS = (TOKEN_CONFIG, URL_CONFIG, TEAM_CONFIG, TIMEOUT_CONFIG, RETRY_WAIT_CONFIG)
 
 HOW_TO_SET_TOKEN = (
     f"set it with `pulumi config set --secret {TOKEN_CONFIG} <token>` or the {TOKEN_ENV} "
@@ -65,6 +68,7 @@ class Settings:
     api_url: str
     token: Token | None
     token_source: str
+    team_id: str | None = None
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT
 
@@ -84,6 +88,7 @@ def resolve(stack_config: Mapping[str, Any], environ: Mapping[str, str] | None =
         api_url=api_url,
         token=Token(token) if token else None,
         token_source=token_source,
+        team_id=_team(stack_config, env),
         request_timeout=_seconds(
             stack_config, TIMEOUT_CONFIG, env, TIMEOUT_ENV, DEFAULT_REQUEST_TIMEOUT
         ),
@@ -91,6 +96,13 @@ def resolve(stack_config: Mapping[str, Any], environ: Mapping[str, str] | None =
             stack_config, RETRY_WAIT_CONFIG, env, RETRY_WAIT_ENV, DEFAULT_MAX_RETRY_WAIT
         ),
     )
+
+
+def _team(stack_config: Mapping[str, Any], env: Mapping[str, str]) -> str | None:
+    team, source = _first(stack_config, TEAM_CONFIG, env, TEAM_ENV)
+    if team is not None and not re.fullmatch(r"[A-Za-z0-9-]+", team):
+        raise ConfigurationError(f"{source} must be a team ID (letters, digits and hyphens).")
+    return team
 
 
 def _seconds(

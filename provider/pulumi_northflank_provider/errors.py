@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 
 class NorthflankError(Exception):
@@ -19,6 +20,19 @@ class ConfigurationError(NorthflankError):
     """The provider settings (token, URL) are missing or unusable."""
 
 
+class Target(Protocol):
+    """The object of a call, as errors name it."""
+
+    @property
+    def project_id(self) -> str: ...
+
+    @property
+    def job_id(self) -> str: ...
+
+    @property
+    def team_id(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class Call:
     """What an API call was for, to explain its failure in the user's terms."""
@@ -26,8 +40,7 @@ class Call:
     method: str
     path: str
     action: str  # e.g. "set the deployment of job 'db-migrate' in project 'demo'"
-    project_id: str
-    job_id: str
+    target: Target
     permission: str  # the permission Northflank documents for the endpoint
 
 
@@ -73,16 +86,19 @@ class ApiError(NorthflankError):
                 "--secret northflank:apiToken <token>) or NORTHFLANK_API_TOKEN, and that the token "
                 "has not expired or been revoked."
             )
+        target = call.target
         if self.status == 403:
             return (
                 f"The API token is valid but lacks permission to {call.action}: give its role "
                 f"{call.permission}, and check it belongs to the team that owns project "
-                f"'{call.project_id}'."
+                f"'{target.project_id}'."
             )
         if self.status == 404:
+            where = f" in team '{target.team_id}'" if target.team_id else ""
             return (
-                f"Project '{call.project_id}' or job '{call.job_id}' does not exist (or the token "
-                "cannot see it): check project_id and job_id, and create the job first."
+                f"Project '{target.project_id}' or job '{target.job_id}' does not exist{where} (or "
+                "the token cannot see it): check project_id and job_id (and team_id), and create "
+                "the job first."
             )
         if self.status in (400, 422):
             return (

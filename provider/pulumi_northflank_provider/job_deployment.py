@@ -11,6 +11,7 @@ state format and must never change.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -36,8 +37,8 @@ from .wire import AnyOf, Block, Body, Choice, Field, Length, Pattern, Variant, c
 IMAGE_PATH = Pattern(
     r"^(?:(?:https?:\/\/)?([a-zA-Z0-9\-]+\.[a-zA-Z0-9\.\-]+)(\/v1)?)?(?:\/)?([a-zA-Z/-9\.\-_]+)"
     r"(?:\:([a-zA-Z/-9\.\-_\:]+)|\@([a-zA-Z/-9\.\-_\:]+))$",
-    "an image reference with a tag or a digest, such as nginx:1.27, ghcr.io/org/app:1.2.3 or "
-    "ghcr.io/org/app@sha256:<digest> (no spaces)",
+    "an image reference with a tag or a digest (not both), such as nginx:1.27, "
+    "ghcr.io/org/app:1.2.3 or ghcr.io/org/app@sha256:<digest> (no spaces)",
 )
 SLUG = Pattern(
     r"^[A-Za-z0-9-]+$", "an ID made of letters, digits and hyphens (as in the dashboard's URLs)"
@@ -68,6 +69,7 @@ BUILDPACK_CONFIG_TYPES = (
 
 BODY = Body(
     path_params=(
+        Field("teamId", rules=(SLUG,)),
         Field("projectId", required=True, rules=(SLUG,)),
         Field("jobId", required=True, rules=(SLUG,)),
     ),
@@ -127,7 +129,7 @@ BODY = Body(
 )
 
 #: Changing these points the resource at another job: replace it, never update in place.
-IDENTITY = ("projectId", "jobId")
+IDENTITY = ("teamId", "projectId", "jobId")
 
 # Both are documented; the docs and the Python SDK disagree on which one the server checks.
 UPDATE_PERMISSION = (
@@ -137,20 +139,48 @@ UPDATE_PERMISSION = (
 READ_PERMISSION = "'Project > Jobs > General > Read'"
 
 
-def deployment_path(project_id: str, job_id: str) -> str:
-    """The one place that names the (deprecated, but only) endpoint for a job's deployment."""
-    return f"/v1/projects/{quote(project_id, safe='')}/jobs/{quote(job_id, safe='')}/deployment"
+@dataclass(frozen=True)
+class JobTarget:
+    """The job a resource points at. ``team_id`` selects the team-scoped routes that
+    organisation/team tokens use (``/v1/teams/{teamId}/projects/...``)."""
 
+    project_id: str
+    job_id: str
+    team_id: str | None = None
 
-def resource_id(project_id: str, job_id: str) -> str:
-    return f"{project_id}/{job_id}"
+    @property
+    def deployment_path(self) -> str:
+        """The one place that names the (deprecated, but only) endpoint for a job's deployment."""
+        team = f"/teams/{quote(self.team_id, safe='')}" if self.team_id else ""
+        project, job = quote(self.project_id, safe=""), quote(self.job_id, safe="")
+        return f"/v1{team}/projects/{project}/jobs/{job}/deployment"
 
+    @property
+    def resource_id(self) -> str:
+        return "/".join(p for p in (self.team_id, self.project_id, self.job_id) if p)
 
-def parse_resource_id(id_: str) -> tuple[str, str]:
-    project_id, sep, job_id = id_.partition("/")
-    if not sep or not project_id or not job_id or "/" in job_id:
-        raise ValueError(f"a JobDeployment ID has the form '<projectId>/<jobId>'; got {id_!r}")
-    return project_id, job_id
+    def __str__(self) -> str:
+        team = f" of team '{self.team_id}'" if self.team_id else ""
+        return f"job '{self.job_id}' in project '{self.project_id}'{team}"
+
+    def call(self, method: str, action: str, permission: str) -> Call:
+        return Call(method, self.deployment_path, f"{action} of {self}", self, permission)
+
+    @staticmethod
+    def parse(id_: str) -> JobTarget:
+        parts = id_.split("/")
+        if len(parts) not in (2, 3) or not all(parts):
+            raise ValueError(
+                "a JobDeployment ID has the form '<projectId>/<jobId>' or "
+                f"'<teamId>/<projectId>/<jobId>'; got {id_!r}"
+            )
+        project_id, job_id = parts[-2:]
+        return JobTarget(project_id, job_id, parts[0] if len(parts) == 3 else None)
+
+    @staticmethod
+    def declared(props: Mapping[str, Any]) -> JobTarget:
+        """The job as the program declares it (what the resource ID is made of)."""
+        return JobTarget(props["projectId"], props["jobId"], props.get("teamId"))
 
 
 # --- Lifecycle -----------------------------------------------------------------------------------
@@ -197,7 +227,7 @@ class JobDeploymentProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         self._post(props)
-        return CreateResult(resource_id(props["projectId"], props["jobId"]), BODY.managed(props))
+        return CreateResult(JobTarget.declared(props).resource_id, BODY.managed(props))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         self._post(news)
@@ -211,55 +241,76 @@ class JobDeploymentProvider(ResourceProvider):
         declared = BODY.managed(props)
         adopting = "projectId" not in declared  # JobDeployment.get(): nothing declared, only the ID
         if adopting:
-            declared["projectId"], declared["jobId"] = parse_resource_id(id_)
-        project_id, job_id = declared["projectId"], declared["jobId"]
+            parsed = JobTarget.parse(id_)
+            declared.update(projectId=parsed.project_id, jobId=parsed.job_id)
+            if parsed.team_id:
+                declared["teamId"] = parsed.team_id
+        settings = self._settings()
+        target = self._target(declared, settings)
         # One GET is the whole picture: the deprecated GET .../deployment is the only endpoint that
         # returns the source (image or build), and it carries the docker and buildpack settings too.
         # GET job has the runtime settings but no source, so it would only add a request.
-        call = Call(
-            "GET",
-            deployment_path(project_id, job_id),
-            f"read the deployment of job '{job_id}' in project '{project_id}'",
-            project_id,
-            job_id,
-            READ_PERMISSION,
-        )
+        call = target.call("GET", "read the deployment", READ_PERMISSION)
         try:
-            live = self._runtime.client.send(self._settings(), call)
+            live = self._runtime.client.send(settings, call)
         except NotFound:
-            log.info(
-                f"Job '{job_id}' in project '{project_id}' no longer exists on Northflank; "
-                "removing its deployment from the stack."
-            )
+            log.info(f"{str(target).capitalize()} no longer exists; removing it from the stack.")
             return ReadResult("", {})
         live = live if isinstance(live, Mapping) else {}
         if adopting:
             outs = {**declared, **readback.as_declared(BODY, live)}
         else:
             outs = readback.reconcile(BODY, declared, live, log.debug)
-        return ReadResult(resource_id(project_id, job_id), outs, BODY.managed(outs))
+        return ReadResult(JobTarget.declared(declared).resource_id, outs, BODY.managed(outs))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         log.info(
-            f"No longer managing the deployment of job '{props.get('jobId')}' in project "
-            f"'{props.get('projectId')}'. Northflank cannot undeploy a job, so the job keeps "
-            "its current deployment."
+            f"No longer managing the deployment of {JobTarget.declared(props)}. Northflank cannot "
+            "undeploy a job, so the job keeps its current deployment."
         )
 
     def _post(self, props: Mapping[str, Any]) -> None:
-        project_id, job_id = props["projectId"], props["jobId"]
-        call = Call(
-            "POST",
-            deployment_path(project_id, job_id),
-            f"set the deployment of job '{job_id}' in project '{project_id}'",
-            project_id,
-            job_id,
-            UPDATE_PERMISSION,
+        settings = self._settings()
+        target = self._target(props, settings)
+        body = BODY.to_request(props)
+        self._runtime.client.send(
+            settings, target.call("POST", "set the deployment", UPDATE_PERMISSION), body
         )
-        self._runtime.client.send(self._settings(), call, BODY.to_request(props))
+        log.info(f"Deployment of {target} set: {describe(body)}.")
+
+    def _target(self, props: Mapping[str, Any], settings: config.Settings) -> JobTarget:
+        """The job to call: a declared team wins over the provider-wide northflank:teamId."""
+        log.info_once("deprecated-endpoint", DEPRECATION_NOTICE)
+        declared = JobTarget.declared(props)
+        return JobTarget(declared.project_id, declared.job_id, declared.team_id or settings.team_id)
 
     def _settings(self) -> config.Settings:
         return config.resolve(self._runtime.stack_config)
+
+
+DEPRECATION_NOTICE = (
+    "Northflank marks the job deployment endpoint deprecated, but it is still the only one that "
+    "changes a job's image or build (PATCH job has no deployment field); see the README."
+)
+
+
+def describe(body: Mapping[str, Any]) -> str:
+    """A deployment body in a few words, for the log."""
+    words = []
+    if "external" in body:
+        words.append(f"image {body['external'].get('imagePath')}")
+    elif "internal" in body:
+        build = body["internal"]
+        words.append(
+            "build of "
+            + " ".join(
+                f"{k} {build[k]}" for k in ("id", "branch", "buildSHA", "buildId") if k in build
+            )
+        )
+    else:
+        words.append("source unchanged")
+    words += [f"{k} {body[k].get('configType')}" for k in ("docker", "buildpack") if k in body]
+    return ", ".join(words)
 
 
 class _Runtime:

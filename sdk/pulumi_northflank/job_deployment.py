@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 from typing import Any, Optional, Union, overload
 
@@ -37,6 +38,7 @@ class JobDeploymentArgs:
 
     project_id: pulumi.Input[str] = pulumi.property("projectId")
     job_id: pulumi.Input[str] = pulumi.property("jobId")
+    team_id: Optional[pulumi.Input[str]] = pulumi.property("teamId", default=None)
     external: Optional[ExternalInput] = pulumi.property("external", default=None)
     internal: Optional[InternalInput] = pulumi.property("internal", default=None)
     docker: Optional[DockerInput] = pulumi.property("docker", default=None)
@@ -47,6 +49,7 @@ class JobDeploymentArgs:
         project_id: pulumi.Input[str],
         job_id: pulumi.Input[str],
         *,
+        team_id: Optional[pulumi.Input[str]] = None,
         external: Optional[ExternalInput] = None,
         internal: Optional[InternalInput] = None,
         docker: Optional[DockerInput] = None,
@@ -56,6 +59,9 @@ class JobDeploymentArgs:
         :param project_id: The ID of the Northflank project that holds the job. Changing it
                replaces the resource.
         :param job_id: The ID of the job (its slugified name, e.g. ``db-migrate``). Changing it
+               replaces the resource.
+        :param team_id: The team that owns the project, for organisation or team API tokens (the
+               ``/v1/teams/{teamId}/...`` routes). Defaults to ``northflank:teamId``; changing it
                replaces the resource.
         :param external: Deploy an image from a container registry. Not together with ``internal``.
         :param internal: Deploy a build from a Northflank build service. Not together with
@@ -68,10 +74,20 @@ class JobDeploymentArgs:
         """
         pulumi.set(self, "project_id", project_id)
         pulumi.set(self, "job_id", job_id)
+        pulumi.set(self, "team_id", team_id)
         pulumi.set(self, "external", external)
         pulumi.set(self, "internal", internal)
         pulumi.set(self, "docker", docker)
         pulumi.set(self, "buildpack", buildpack)
+
+
+#: The first pulumi whose dynamic-provider plugin can Read with no state (it falls back to inputs).
+GET_NEEDS_PULUMI = (3, 268)
+
+
+def _pulumi_version() -> tuple[int, ...]:
+    found = re.match(r"(\d+)\.(\d+)", importlib.metadata.version("pulumi"))
+    return tuple(int(n) for n in found.groups()) if found else (0, 0)
 
 
 def _snake(name: str) -> str:
@@ -91,13 +107,16 @@ class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeplo
 
     Create and update call ``POST /v1/projects/{projectId}/jobs/{jobId}/deployment``; refresh reads
     the deployment back. Deleting the resource stops managing the deployment and leaves the job as
-    it is: Northflank cannot undeploy a job. The resource ID is ``"{projectId}/{jobId}"``.
+    it is: Northflank cannot undeploy a job. The resource ID is ``"{projectId}/{jobId}"``, or
+    ``"{teamId}/{projectId}/{jobId}"`` with a ``team_id``.
     """
 
     project_id: pulumi.Output[str]
     """The ID of the project that holds the job."""
     job_id: pulumi.Output[str]
     """The ID of the job."""
+    team_id: pulumi.Output[Optional[str]]
+    """The team that owns the project, if declared."""
     external: pulumi.Output[Optional[outputs.ExternalDeployment]]
     """The image the job deploys, if it deploys an image."""
     internal: pulumi.Output[Optional[outputs.InternalDeployment]]
@@ -132,6 +151,7 @@ class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeplo
         *,
         project_id: pulumi.Input[str],
         job_id: pulumi.Input[str],
+        team_id: Optional[pulumi.Input[str]] = None,
         external: Optional[ExternalInput] = None,
         internal: Optional[InternalInput] = None,
         docker: Optional[DockerInput] = None,
@@ -146,6 +166,7 @@ class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeplo
         *,
         project_id: Optional[pulumi.Input[str]] = None,
         job_id: Optional[pulumi.Input[str]] = None,
+        team_id: Optional[pulumi.Input[str]] = None,
         external: Optional[ExternalInput] = None,
         internal: Optional[InternalInput] = None,
         docker: Optional[DockerInput] = None,
@@ -159,6 +180,9 @@ class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeplo
                replaces the resource.
         :param job_id: The ID of the job (its slugified name, e.g. ``db-migrate``). Changing it
                replaces the resource.
+        :param team_id: The team that owns the project, for organisation or team API tokens (the
+               ``/v1/teams/{teamId}/...`` routes). Defaults to ``northflank:teamId``; changing it
+               replaces the resource.
         :param external: Deploy an image from a container registry. Not together with ``internal``.
         :param internal: Deploy a build from a Northflank build service. Not together with
                ``external``.
@@ -170,6 +194,7 @@ class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeplo
         keywords = {
             "project_id": project_id,
             "job_id": job_id,
+            "team_id": team_id,
             "external": external,
             "internal": internal,
             "docker": docker,
@@ -193,9 +218,17 @@ class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeplo
         """Read the deployment of an existing job without managing it.
 
         :param resource_name: The Pulumi name to give the looked-up resource.
-        :param id: ``"{projectId}/{jobId}"``.
+        :param id: ``"{projectId}/{jobId}"``, or ``"{teamId}/{projectId}/{jobId}"``.
         :param opts: Options for the resource.
         """
+        installed = _pulumi_version()
+        if installed < GET_NEEDS_PULUMI:
+            raise RuntimeError(
+                f"JobDeployment.get needs pulumi >= {'.'.join(map(str, GET_NEEDS_PULUMI))}.0 "
+                f"(installed: {'.'.join(map(str, installed))}): before it, the plugin process "
+                "cannot read a dynamic resource by its ID alone. Upgrade pulumi in the program's "
+                "virtualenv."
+            )
         resource = JobDeployment.__new__(JobDeployment)
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
         resource._register(resource_name, {}, opts)

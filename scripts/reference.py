@@ -1,0 +1,208 @@
+"""Write docs/reference.md from the code: the SDK's docstrings and the provider's wire declaration.
+
+    python scripts/reference.py          # rewrite docs/reference.md
+    python scripts/reference.py --check  # exit 1 if docs/reference.md is out of date
+
+Descriptions come from the SDK (``:param x:`` lines, and the docstrings under output annotations);
+rules (required, patterns, lengths, choices, "required when") from the provider's ``BODY``. So the
+page cannot drift from either, and an argument without a description is an error.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import itertools
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pulumi_northflank as sdk
+from pulumi_northflank_provider.job_deployment import BODY
+from pulumi_northflank_provider.wire import AnyOf, Block, Choice, Field, Length, Pattern, Rule
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = ROOT / "docs" / "reference.md"
+
+BLOCK_CLASSES = {
+    "external": sdk.ExternalDeploymentArgs,
+    "internal": sdk.InternalDeploymentArgs,
+    "docker": sdk.DockerRuntimeArgs,
+    "buildpack": sdk.BuildpackRuntimeArgs,
+}
+
+
+class Undocumented(Exception):
+    pass
+
+
+def param_docs(function: Callable[..., object]) -> dict[str, str]:
+    """``:param name: text`` entries of a docstring, each joined into one line."""
+    doc = inspect.getdoc(function) or ""
+    found = re.findall(r":param (\w+):(.*?)(?=\n\s*:param |\n\s*\n|\Z)", doc, re.S)
+    return {name: " ".join(text.split()) for name, text in found}
+
+
+def documented_params(
+    function: Callable[..., object], skip: tuple[str, ...] = ("self",)
+) -> dict[str, str]:
+    docs = param_docs(function)
+    names = [n for n in inspect.signature(function).parameters if n not in skip]
+    missing = [n for n in names if n not in docs]
+    if missing:
+        raise Undocumented(f"{function.__qualname__}: no :param for {', '.join(missing)}")
+    return {n: docs[n] for n in names}
+
+
+def attribute_docs(cls: type) -> dict[str, str]:
+    """Docstrings written under annotated class attributes (read from the source)."""
+    tree = ast.parse(inspect.getsource(cls))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    out = {}
+    for node, following in itertools.pairwise(body):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            out[node.target.id] = " ".join(following.value.value.split())
+    return out
+
+
+def rule_words(rule: Rule) -> str:
+    if isinstance(rule, Pattern):
+        return f"{rule.description} (`{rule.regex}`)"
+    if isinstance(rule, (Length, Choice, AnyOf)):
+        return rule.words.replace("'", "`")
+    return rule.words
+
+
+def field_rules(field: Field, block: Block | None = None) -> str:
+    words = [rule_words(r) for r in field.rules]
+    if block is not None and block.selector is not None:
+        needed_by = [value for value, fields in block.needs.items() if field.key in fields]
+        if needed_by:
+            words.append(
+                f"required when `{block.selector}` is " + " or ".join(f"`{v}`" for v in needed_by)
+            )
+    return "; ".join(words) or "any string"
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z]+)", lambda m: "_" + m.group(1).lower(), name)
+
+
+def md(text: str) -> str:
+    """reST ``code`` to Markdown `code`, and ``<``/``>`` escaped outside code spans."""
+    parts = re.split(r"(`[^`]*`)", text.replace("``", "`"))
+    escaped = (p.replace("<", "&lt;").replace(">", "&gt;") for p in parts)
+    return "".join(p if p.startswith("`") else e for p, e in zip(parts, escaped, strict=True))
+
+
+def row(*cells: str) -> str:
+    return "| " + " | ".join(md(c).replace("|", "\\|") for c in cells) + " |"
+
+
+def arguments_table(
+    fields: tuple[Field, ...], docs: dict[str, str], block: Block | None = None
+) -> list[str]:
+    lines = [
+        row("Argument", "Wire name", "Required", "Rules", "Description"),
+        row("---", "---", "---", "---", "---"),
+    ]
+    for field in fields:
+        name = snake(field.key)
+        if name not in docs:
+            raise Undocumented(f"{field.key}: no description in the SDK")
+        lines.append(
+            row(
+                f"`{name}`",
+                f"`{field.key}`",
+                "yes" if field.required else "no",
+                field_rules(field, block),
+                docs[name],
+            )
+        )
+    return lines
+
+
+def render() -> str:
+    resource_docs = documented_params(sdk.JobDeployment.__init__, skip=("self",))
+    outputs = attribute_docs(sdk.JobDeployment)
+    keywords = [n for n in resource_docs if n not in ("resource_name", "args", "opts")]
+    lines = [
+        "# Reference: `pulumi_northflank`",
+        "",
+        "<!-- Generated by scripts/reference.py from the SDK's docstrings and the provider's",
+        "wire declaration. Do not edit: run `make docs`. Tests fail when this page is stale. -->",
+        "",
+        "## `JobDeployment`",
+        "",
+        md(inspect.getdoc(sdk.JobDeployment) or ""),
+        "",
+        "Type token: `pulumi-python:dynamic/northflank:JobDeployment`. Constructor: "
+        f"`JobDeployment(resource_name, args=None, opts=None, *, {', '.join(keywords)})`, "
+        "or with a `JobDeploymentArgs`.",
+        "",
+        "### Arguments",
+        "",
+        *arguments_table(BODY.path_params, resource_docs),
+    ]
+    for block in BODY.blocks:
+        lines.append(
+            row(
+                f"`{block.key}`",
+                f"`{block.key}`",
+                "no",
+                _variant_rule(block.key),
+                resource_docs[block.key],
+            )
+        )
+    lines += ["", "Exactly one deployment source, or none:", ""]
+    for variant in BODY.variants:
+        source = f"`{variant.source}`" if variant.source else "neither `external` nor `internal`"
+        allowed = ", ".join(f"`{k}`" for k in sorted(variant.allows))
+        lines.append(f"- {variant.name}: {source}, with {allowed}")
+    lines += ["", "### Outputs", "", row("Output", "Description"), row("---", "---")]
+    for name, doc in outputs.items():
+        lines.append(row(f"`{name}`", doc))
+    for block in BODY.blocks:
+        cls = BLOCK_CLASSES[block.key]
+        lines += [
+            "",
+            f"## `{cls.__name__}`",
+            "",
+            md(inspect.getdoc(cls) or ""),
+            "",
+            f"Also accepted as a dict (`{cls.__name__}Dict`) with the same snake_case keys.",
+            "",
+            *arguments_table(block.fields, documented_params(cls.__init__)),  # type: ignore[misc]
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _variant_rule(block: str) -> str:
+    allowed_with = [
+        v.source or "no source" for v in BODY.variants if block in v.allows or v.source == block
+    ]
+    return "an object; allowed with " + " or ".join(allowed_with)
+
+
+def main(argv: list[str]) -> int:
+    text = render()
+    if "--check" in argv:
+        if not TARGET.exists() or TARGET.read_text() != text:
+            print(f"{TARGET.relative_to(ROOT)} is out of date: run `make docs`", file=sys.stderr)
+            return 1
+        return 0
+    TARGET.parent.mkdir(exist_ok=True)
+    TARGET.write_text(text)
+    print(f"wrote {TARGET.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

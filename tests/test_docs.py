@@ -1,0 +1,57 @@
+"""The documentation cannot drift from the code: the reference page, settings and examples."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from pulumi_northflank_provider import config
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+
+
+def load_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("reference", ROOT / "scripts" / "reference.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["reference"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_reference_page_is_generated_from_the_current_code() -> None:
+    reference = load_generator()
+    assert (ROOT / "docs" / "reference.md").read_text() == reference.render(), "run `make docs`"
+
+
+def test_an_argument_without_a_description_stops_the_generator() -> None:
+    reference = load_generator()
+
+    def undocumented(self: object, image_path: str, credentials: str) -> None:
+        """:param image_path: documented."""
+
+    with pytest.raises(reference.Undocumented, match="credentials"):
+        reference.documented_params(undocumented)
+
+
+def test_the_readme_names_every_setting_with_its_environment_variable() -> None:
+    for key, var in [
+        (config.TOKEN_CONFIG, config.TOKEN_ENV),
+        (config.URL_CONFIG, config.URL_ENV),
+        (config.TEAM_CONFIG, config.TEAM_ENV),
+        (config.TIMEOUT_CONFIG, config.TIMEOUT_ENV),
+        (config.RETRY_WAIT_CONFIG, config.RETRY_WAIT_ENV),
+    ]:
+        assert key in README and var in README, key
+    assert len(config.CONFIG_KEYS) == 5
+
+
+def test_the_readme_links_every_example_and_the_reference() -> None:
+    for example in sorted(p.name for p in (ROOT / "examples").iterdir() if p.is_dir()):
+        assert f"(examples/{example})" in README, example
+    assert "(docs/reference.md)" in README
