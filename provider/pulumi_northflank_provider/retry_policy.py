@@ -36,7 +36,7 @@ class NorthflankRetry(Retry):
     def new(self, **kw: Any) -> NorthflankRetry:
         kw.setdefault("max_wait", self.max_wait)
         kw.setdefault("waited", self.waited)
-        return super().new(**kw)
+        return _ours(super().new(**kw))
 
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
         after = super().get_retry_after(response)
@@ -62,7 +62,7 @@ class NorthflankRetry(Retry):
         _pool: Any = None,
         _stacktrace: Any = None,
     ) -> NorthflankRetry:
-        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        retry = _ours(super().increment(method, url, response, error, _pool, _stacktrace))
         wait = retry.next_wait(response)
         if wait > MAX_SINGLE_WAIT or retry.waited + wait > self.max_wait:
             reason = RetryBudgetExceeded(
@@ -78,6 +78,13 @@ class NorthflankRetry(Retry):
         if wait > 0:
             self.waited += wait  # carried into the next attempt's Retry by new()
             time.sleep(wait)
+
+
+def _ours(retry: Retry) -> NorthflankRetry:
+    # urllib3 builds the next Retry with type(self); only its type hints differ between versions.
+    if not isinstance(retry, NorthflankRetry):
+        raise TypeError(f"urllib3 returned a {type(retry).__name__}, not a NorthflankRetry")
+    return retry
 
 
 def policy(max_wait: float) -> NorthflankRetry:
