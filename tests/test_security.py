@@ -173,3 +173,31 @@ def test_refresh_after_a_404_from_something_else_than_northflank_keeps_the_resou
         engine.refresh(state)
     assert "HTTP 404" in failure.value.message
     assert "no Northflank error body: text/html" in failure.value.message
+
+
+def test_debug_lines_show_the_request_but_never_a_command_that_may_hold_a_secret(
+    emulator: EmulatorServer, job: JobRef
+) -> None:
+    plugin = start_plugin(emulator.url, env={"NORTHFLANK_LOG": "debug"})
+    command = "migrate --password=hunter2-secret"
+    try:
+        Engine(plugin).up(
+            "app",
+            {
+                **job.inputs,
+                **IMAGE,
+                "docker": {"configType": "customCommand", "customCommand": command},
+            },
+        )
+    finally:
+        plugin.close()
+    body = (
+        '{"external": {"imagePath": "ghcr.io/acme/app:1.0.0", "credentials": "ghcr-creds"}, '
+        f'"docker": {{"configType": "customCommand", "customCommand": "<{len(command)} chars>"}}}}'
+    )
+    assert (
+        f"debug: [northflank] POST /v1/projects/{PROJECT}/jobs/{job.job_id}/deployment body: {body}"
+        in plugin.output
+    )
+    assert "-> HTTP 200 after 1 attempt(s)" in plugin.output
+    assert "hunter2" not in plugin.output

@@ -77,9 +77,8 @@ class NorthflankClient:
             log.debug(f"{call.method} {call.path}: {type(exc).__name__}")
             raise TransportError(_transport_failure(call, settings, exc)) from None
         log.debug(
-            f"{call.method} {call.path} {json.dumps(body) if body is not None else ''} -> HTTP "
-            f"{response.status_code} after {_attempts(response)} attempt(s), "
-            f"{(time.monotonic() - started) * 1000:.0f} ms"
+            f"{call.method} {call.path} -> HTTP {response.status_code} after "
+            f"{_attempts(response)} attempt(s), {(time.monotonic() - started) * 1000:.0f} ms"
         )
         return _unwrap(call, response, content, settings.token_source)
 

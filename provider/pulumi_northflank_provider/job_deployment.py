@@ -10,6 +10,7 @@ state format and must never change.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -273,6 +274,7 @@ class JobDeploymentProvider(ResourceProvider):
         settings = self._settings()
         target = self._target(props, settings)
         body = BODY.to_request(props)
+        log.debug(f"POST {target.deployment_path} body: {json.dumps(BODY.redacted(body))}")
         self._runtime.client.send(
             settings, target.call("POST", "set the deployment", UPDATE_PERMISSION), body
         )

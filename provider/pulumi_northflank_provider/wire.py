@@ -283,6 +283,21 @@ class Body:
             out[block.key] = value
         return out
 
+    def redacted(self, request: Bag) -> dict[str, Any]:
+        """A request body for logs: free-text values (commands may hold secrets) become their
+        length; values with rules (images, IDs, enums) are shown."""
+        out: dict[str, Any] = {}
+        for block in self.blocks:
+            if isinstance(request.get(block.key), Mapping):
+                out[block.key] = {
+                    f.key: request[block.key][f.key]
+                    if f.rules
+                    else f"<{len(request[block.key][f.key])} chars>"
+                    for f in block.fields
+                    if f.key in request[block.key]
+                }
+        return out
+
     def to_request(self, bag: Bag) -> dict[str, Any]:
         """The JSON body: the declared blocks with their set fields, path parameters left out."""
         params = {p.key for p in self.path_params}
