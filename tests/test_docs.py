@@ -9,6 +9,7 @@ from types import ModuleType
 
 import pytest
 
+import pulumi_northflank as northflank
 from pulumi_northflank_provider import config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,3 +56,10 @@ def test_the_readme_links_every_example_and_the_reference() -> None:
     for example in sorted(p.name for p in (ROOT / "examples").iterdir() if p.is_dir()):
         assert f"(examples/{example})" in README, example
     assert "(docs/reference.md)" in README
+
+
+def test_the_keyword_and_args_forms_describe_each_argument_in_the_same_words() -> None:
+    reference = load_generator()
+    keywords = reference.documented_params(northflank.JobDeployment.__init__)
+    args = reference.documented_params(northflank.JobDeploymentArgs.__init__)
+    assert args == {name: keywords[name] for name in args}
