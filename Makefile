@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install lint typecheck unit docs clean
+.PHONY: demo test install lint typecheck unit docs bench clean
 
 demo:
 	PYTHON=$(PYTHON) VENV=$(VENV) ./scripts/demo.sh
@@ -31,5 +31,11 @@ unit:
 docs:
 	$(BIN)/python scripts/reference.py
 
+# The benchmark (see README, Performance): `make bench`, or `make bench BENCH_ARGS=--smoke`.
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,bench]"
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache build dist
+	rm -rf $(VENV) .venv-* .demo .pytest_cache .mypy_cache .ruff_cache build dist bench/.peers

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-import pytest
 from google.protobuf import empty_pb2
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import proto, rpc
@@ -29,10 +28,6 @@ from pulumi_northflank_provider import JobDeploymentProvider
 
 #: JobDeployment.get (a Read with no state) works in the plugin from this pulumi on.
 GET_SUPPORTED = _pulumi_version() >= GET_NEEDS_PULUMI
-needs_get = pytest.mark.skipif(
-    not GET_SUPPORTED,
-    reason="JobDeployment.get needs pulumi >= 3.268: older plugins cannot Read without state",
-)
 
 TYPE = "pulumi-python:dynamic/northflank:JobDeployment"
 PROJECT = "northflank-tests"

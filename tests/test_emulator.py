@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -210,3 +211,21 @@ def test_the_command_line_starts_seeds_and_stops_cleanly() -> None:
     finally:
         child.send_signal(signal.SIGTERM)
         assert child.wait(timeout=10) == 0
+
+
+def test_the_official_clis_token_check_is_answered(emulator) -> None:
+    """`northflank login` calls GET /v1/login and accepts the token on any 2xx."""
+    assert requests.get(f"{emulator.url}/v1/login", headers=AUTH, timeout=5).status_code == 200
+    wrong = requests.get(
+        f"{emulator.url}/v1/login", headers={"Authorization": "Bearer x"}, timeout=5
+    )
+    assert wrong.status_code == 401
+
+
+def test_latency_delays_every_api_answer() -> None:
+    backend = Backend({"t": Grant("t")}, latency=0.2)
+    with EmulatorServer(backend) as server:
+        started = time.monotonic()
+        requests.get(f"{server.url}/v1/login", headers={"Authorization": "Bearer t"}, timeout=5)
+        waited = time.monotonic() - started
+    assert waited >= 0.2  # a lower bound (the delay asked for), never a speed limit

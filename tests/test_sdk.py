@@ -14,8 +14,8 @@ from pulumi.runtime import rpc
 import pulumi_northflank as northflank
 from pulumi_northflank_provider import JobDeploymentProvider
 
-from .conftest import CANARY_TOKEN
-from .engine import GET_SUPPORTED, needs_get
+from .conftest import CANARY_TOKEN, needs_get
+from .engine import GET_SUPPORTED
 
 TYPE = "pulumi-python:dynamic/northflank:JobDeployment"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import ApiCalls, JobRef, start_plugin
-from .engine import PROVIDER, Engine, Plugin, needs_get
+from .conftest import ApiCalls, JobRef, needs_get, start_plugin
+from .engine import PROVIDER, Engine, Plugin
 
 IMAGE = {"external": {"imagePath": "nginx:1.27"}}
 

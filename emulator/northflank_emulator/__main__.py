@@ -27,12 +27,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rate-limit", type=int, default=1000, help="requests per hour per token")
     parser.add_argument("--state-file", type=Path, help="keep state in this JSON file")
+    parser.add_argument(
+        "--latency-ms", type=float, default=0, help="delay every API answer, as a remote API would"
+    )
     parser.add_argument("--no-seed", action="store_true", help="start without the demo project")
     args = parser.parse_args(argv)
 
     tokens = {token: Grant("cli") for token in (args.token or [DEFAULT_TOKEN])}
     tokens.update({token: Grant("read-only", write=False) for token in args.read_only_token})
-    backend = Backend(tokens, rate_limit=args.rate_limit, state_file=args.state_file)
+    backend = Backend(
+        tokens,
+        rate_limit=args.rate_limit,
+        state_file=args.state_file,
+        latency=args.latency_ms / 1000,
+    )
     if not args.no_seed and not backend.projects:
         backend.seed_demo()
     server = EmulatorServer(backend, args.host, args.port)

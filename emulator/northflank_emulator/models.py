@@ -241,8 +241,10 @@ class Backend:
         rate_limit: int = 1000,
         rate_window: float = 3600.0,
         state_file: Path | None = None,
+        latency: float = 0.0,
     ) -> None:
         self.lock = threading.RLock()
+        self.latency = latency  # seconds before every API answer, to mimic a remote API
         self.tokens = dict(tokens or {DEFAULT_TOKEN: Grant("emulator")})
         self.rate_limiter = RateLimiter(rate_limit, rate_window)
         self.state_file = state_file

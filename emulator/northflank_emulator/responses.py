@@ -1,10 +1,12 @@
 """HTTP in and out: routing, bearer auth, rate-limit headers and Northflank's envelopes.
 
-API routes (also under ``/v1/teams/{teamId}``):
+API routes (the job routes also under ``/v1/teams/{teamId}``):
 
 * ``POST /v1/projects/{projectId}/jobs/{jobId}/deployment``
 * ``GET  /v1/projects/{projectId}/jobs/{jobId}/deployment``
 * ``GET  /v1/projects/{projectId}/jobs/{jobId}``
+* ``GET  /v1/login``: the token check of ``northflank login`` (the official CLI's ``verifyToken``
+  looks only for a 2xx; the body is UNCONFIRMED)
 
 Control routes for tests and the demo, under ``/_emulator`` (no auth, loopback only):
 ``GET/DELETE /requests``, ``GET /state``, ``PUT/DELETE /projects/{p}/jobs/{j}`` (create or delete a
@@ -30,6 +32,7 @@ from .schema import validate_deployment_body
 _SEGMENT = r"([^/]+)"
 _JOB = rf"^/v1(?:/teams/{_SEGMENT})?/projects/{_SEGMENT}/jobs/{_SEGMENT}"
 API_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("GET", re.compile(r"^/v1/login$"), "get_login"),
     ("POST", re.compile(_JOB + r"/deployment$"), "post_deployment"),
     ("GET", re.compile(_JOB + r"/deployment$"), "get_deployment"),
     ("GET", re.compile(_JOB + r"$"), "get_job"),
@@ -71,6 +74,9 @@ class Handler(BaseHTTPRequestHandler):
     """One instance per request; the ``Backend`` is shared through the server."""
 
     protocol_version = "HTTP/1.1"  # keep-alive, as the real API behind its load balancer
+    # Headers and body go out in two writes: with Nagle's algorithm the body would wait for the
+    # client's delayed ACK (about 40 ms on Linux) on every answer.
+    disable_nagle_algorithm = True
     server_version = "northflank-emulator"
     backend: Backend  # set on a subclass by server.make_handler
 
@@ -123,6 +129,8 @@ class Handler(BaseHTTPRequestHandler):
         )
 
     def _api(self, path: str, raw: bytes, token: str | None) -> tuple[int, Any, dict[str, str]]:
+        if self.backend.latency:  # as a remote API would answer (each connection has a thread)
+            time.sleep(self.backend.latency)
         allowed, headers = self.backend.take_rate(token)
         try:
             grant = self.backend.grant(token)
@@ -176,6 +184,9 @@ class Handler(BaseHTTPRequestHandler):
         self.connection.shutdown(socket.SHUT_RDWR)
 
     # --- API ---------------------------------------------------------------------------------
+
+    def get_login(self, *, raw: bytes, write: bool) -> Any:
+        return {}  # reached only with a valid token: _api answered 401 otherwise
 
     def post_deployment(
         self, _team: str | None, project: str, job: str, *, raw: bytes, write: bool

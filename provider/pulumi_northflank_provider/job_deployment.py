@@ -11,9 +11,10 @@ state format and must never change.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from pulumi.dynamic import (
@@ -28,9 +29,11 @@ from pulumi.dynamic import (
 )
 
 from . import config, log, readback
-from .api_client import NorthflankClient, NotFound
 from .errors import Call
 from .wire import AnyOf, Block, Body, Choice, Field, Length, Pattern, Variant, contains_unknown
+
+if TYPE_CHECKING:
+    from .api_client import NorthflankClient
 
 # --- Wire format: the request body of POST .../deployment, declared once ------------------------
 
@@ -252,6 +255,8 @@ class JobDeploymentProvider(ResourceProvider):
         # returns the source (image or build), and it carries the docker and buildpack settings too.
         # GET job has the runtime settings but no source, so it would only add a request.
         call = target.call("GET", "read the deployment", READ_PERMISSION)
+        from .api_client import NotFound  # noqa: PLC0415 - imported on first use, see _Runtime
+
         try:
             live = self._runtime.client.send(settings, call)
         except NotFound:
@@ -320,4 +325,17 @@ class _Runtime:
 
     def __init__(self) -> None:
         self.stack_config: dict[str, Any] = {}
-        self.client = NorthflankClient()
+        self._client: NorthflankClient | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> NorthflankClient:
+        # Imported on first use: requests and urllib3 take ~30 ms to import, and previews (check
+        # and diff) never make a request, so they start without them.
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    from .api_client import NorthflankClient  # noqa: PLC0415
+
+                    self._client = NorthflankClient()
+        return self._client
