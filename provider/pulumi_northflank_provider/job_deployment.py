@@ -287,6 +287,7 @@ class JobDeploymentProvider(ResourceProvider):
 
     def _target(self, props: Mapping[str, Any], settings: config.Settings) -> JobTarget:
         """The job to call: a declared team wins over the provider-wide northflank:teamId."""
+        # Every API call starts here, so this is where the run's one deprecation notice goes.
         log.info_once("deprecated-endpoint", DEPRECATION_NOTICE)
         declared = JobTarget.declared(props)
         return JobTarget(declared.project_id, declared.job_id, declared.team_id or settings.team_id)
