@@ -35,21 +35,16 @@ def reconcile(body: Body, declared: Mapping[str, Any], live: Mapping[str, Any], 
     """Outputs for ``read()``: the declared deployment where it still holds, the live one where
     not. Only what is declared is compared: an undeclared block is not managed."""
     outs: Bag = dict(declared)
-    id_field = next(f for f in body.block("internal").fields if f.key == "id")
     source = next((k for k in SOURCES if k in declared), None)
-    live_source = next((k for k in SOURCES if isinstance(live.get(k), Mapping)), None)
+    live_source, found = _live_source(body, live)
     if source is not None and live_source is None:
         note(f"the read-back has no deployment source; keeping the declared {source} block")
     elif source is not None and live_source != source:  # it now deploys another kind of source
         del outs[source]
-        if live_source == "internal":
-            outs["internal"] = _live_internal(live["internal"], id_field)
-        else:
-            outs["external"] = _live_external(live["external"])
+        outs[str(live_source)] = found
     elif source == "external":
         outs["external"] = _external(declared["external"], live["external"], note)
     elif source == "internal":
-        found = _live_internal(live["internal"], id_field)
         outs["internal"] = _internal(declared["internal"], found, note)
     for block in body.blocks:
         if block.selector is not None and block.key in declared:
@@ -62,19 +57,30 @@ def as_declared(body: Body, live: Mapping[str, Any]) -> Bag:
     """The live deployment in the form it would be declared in (for ``JobDeployment.get``): its
     source, and the runtime blocks that source allows. ``imagePath`` is as Northflank reports it,
     without the registry host; ``credentials`` is never returned."""
-    id_field = next(f for f in body.block("internal").fields if f.key == "id")
-    out: Bag = {}
-    if isinstance(live.get("external"), Mapping):
-        out["external"] = _live_external(live["external"])
-    elif isinstance(live.get("internal"), Mapping):
-        out["internal"] = _live_internal(live["internal"], id_field)
+    source, found = _live_source(body, live)
+    out: Bag = {source: found} if source is not None else {}
     variant = body.variant_of(out)
     for block in body.blocks:
         settings = live.get(block.key)
         if block.key in variant.allows and isinstance(settings, Mapping):
-            selected = settings.get(block.selector or "")
-            out[block.key] = {k: settings[k] for k in block.relevant(selected) if k in settings}
+            out[block.key] = _relevant(block, settings)
     return {**out, **read_only_outputs(live)}
+
+
+def _live_source(body: Body, live: Mapping[str, Any]) -> tuple[str | None, Bag]:
+    """Which source the job deploys now, and that block in request form."""
+    if isinstance(live.get("external"), Mapping):
+        return "external", _live_external(live["external"])
+    if isinstance(live.get("internal"), Mapping):
+        id_field = next(f for f in body.block("internal").fields if f.key == "id")
+        return "internal", _live_internal(live["internal"], id_field)
+    return None, {}
+
+
+def _relevant(block: Block, settings: Mapping[str, Any]) -> Bag:
+    """The fields a runtime block's configType uses, and only those that are set."""
+    selected = settings.get(block.selector or "")
+    return {k: settings[k] for k in block.relevant(selected) if settings.get(k) is not None}
 
 
 def read_only_outputs(live: Mapping[str, Any]) -> Bag:
@@ -166,8 +172,5 @@ def _runtime(block: Block, declared: Any, live: Any, note: Note) -> Any:
     if not isinstance(live, Mapping) or not isinstance(live.get(block.selector or ""), str):
         note(f"the read-back has no {block.key} settings; keeping the declared ones")
         return declared
-    wanted = {k: declared.get(k) for k in block.relevant(declared.get(block.selector or ""))}
-    found = {k: live.get(k) for k in block.relevant(live[block.selector or ""])}
-    if wanted == found:
-        return declared
-    return {k: v for k, v in found.items() if v is not None}
+    found = _relevant(block, live)
+    return declared if _relevant(block, declared) == found else found
