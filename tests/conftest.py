@@ -14,6 +14,7 @@ import requests
 
 from northflank_emulator import Backend, EmulatorServer, Grant
 from northflank_emulator.schema import validate_deployment_body
+from pulumi_northflank.job_deployment import _pulumi_version
 
 from .engine import GET_SUPPORTED, Engine, Plugin, secret
 
@@ -22,10 +23,14 @@ needs_get = pytest.mark.skipif(
     reason="JobDeployment.get needs pulumi >= 3.268: older plugins cannot Read without state",
 )
 
+#: From pulumi 3.260 the plugin sends the whole Python traceback as an error; before, the text.
+PLUGIN_SENDS_TRACEBACKS = _pulumi_version() >= (3, 260)
+
 #: A token that must never show up anywhere but in the Authorization header.
 CANARY_TOKEN = "nf-canary-" + secrets.token_hex(16)
 READ_ONLY_TOKEN = "nf-read-only-" + secrets.token_hex(8)
 PROJECT = "acceptance"
+TEAMS = ("acme", "declared")  # the teams the emulator knows; any other is answered with a 404
 PROVIDER_AGENT = "pulumi-northflank/"
 
 
@@ -34,6 +39,7 @@ def backend() -> Backend:
     return Backend(
         {CANARY_TOKEN: Grant("tests"), READ_ONLY_TOKEN: Grant("read-only", write=False)},
         rate_limit=1_000_000,
+        teams=TEAMS,
     )
 
 

@@ -2,7 +2,7 @@
 
 It starts ``python -u -m pulumi.dynamic`` (what the CLI's ``pulumi-resource-pulumi-python`` runs),
 talks to it over gRPC with the engine's messages and encodings, and replays the engine's call
-sequences for preview, up, refresh and destroy (see ``shared/pulumi-dynamic-providers.md`` §10).
+sequences for preview, up, refresh and destroy (see ``docs/engine-protocol.md``).
 It is a test tool only: users run the real ``pulumi`` CLI.
 """
 
@@ -258,7 +258,7 @@ class Plugin:
 
 
 class Engine:
-    """The engine's call sequences over one plugin (``shared/pulumi-dynamic-providers.md`` §10)."""
+    """The engine's call sequences over one plugin (``docs/engine-protocol.md``)."""
 
     def __init__(self, plugin: Plugin) -> None:
         self.plugin = plugin

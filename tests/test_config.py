@@ -59,6 +59,10 @@ def test_accepted_urls(url: str) -> None:
         ("api.northflank.com", "absolute http(s) URL"),
         ("https://user:hunter2@api.northflank.com", "without credentials"),
         ("https://api.northflank.com/?token=hunter2", "without credentials"),
+        ("https://api.northflank.com/#hunter2", "without credentials"),
+        ("https://api.northflank.com/v1", "without a path"),
+        ("https://api.northflank.com/v1/", "without a path"),
+        ("http://127.0.0.1:8080/api", "without a path"),
     ],
 )
 def test_refused_urls_never_echo_what_they_carry(url: str, words: str) -> None:
@@ -67,12 +71,48 @@ def test_refused_urls_never_echo_what_they_carry(url: str, words: str) -> None:
     assert "hunter2" not in str(refused.value)
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "3601", "soon"])
-def test_timeouts_must_be_sensible_numbers_of_seconds(value: str) -> None:
-    with pytest.raises(ConfigurationError, match="between 0 and 3600"):
+@pytest.mark.parametrize("value", ["-1", "3601", "soon", "nan", True, [5]])
+def test_timeouts_must_be_sensible_numbers_of_seconds(value: object) -> None:
+    with pytest.raises(
+        ConfigurationError,
+        match=r"stack config northflank:requestTimeout must be a number of seconds, more than 0 "
+        r"and at most 3600\.",
+    ):
         config.resolve({"northflank:requestTimeout": value}, {})
-    with pytest.raises(ConfigurationError, match="NORTHFLANK_MAX_RETRY_WAIT"):
-        config.resolve({}, {"NORTHFLANK_MAX_RETRY_WAIT": value})
+    with pytest.raises(
+        ConfigurationError,
+        match=r"northflank:maxRetryWait must be a number of seconds, from 0 and at most 3600\.",
+    ):
+        config.resolve({"northflank:maxRetryWait": value}, {})
+
+
+def test_no_waiting_between_retries_is_allowed_but_no_time_for_an_answer_is_not() -> None:
+    assert config.resolve({"northflank:maxRetryWait": "0"}, {}).max_retry_wait == 0
+    with pytest.raises(ConfigurationError, match="more than 0"):
+        config.resolve({}, {"NORTHFLANK_REQUEST_TIMEOUT": "0"})
+
+
+def test_settings_that_arrive_as_numbers_are_used() -> None:
+    settings = config.resolve({"northflank:requestTimeout": 5, "northflank:maxRetryWait": 7.5}, {})
+    assert (settings.request_timeout, settings.max_retry_wait) == (5.0, 7.5)
+
+
+@pytest.mark.parametrize("key", ["northflank:apiUrl", "northflank:teamId", "northflank:apiToken"])
+def test_text_settings_that_arrive_as_other_types_are_refused(key: str) -> None:
+    with pytest.raises(ConfigurationError, match=f"stack config {key} must be text, not int"):
+        config.resolve({key: 42}, {})
+
+
+@pytest.mark.parametrize(
+    "token", ["nf-qz7\x07wv9", "nf-qz7\u00f6wv9", "nf-qz7 wv9", "nf-qz7\nwv9", "nf-qz7\u200bwv9"]
+)
+def test_a_mis_pasted_token_is_named_by_its_setting_and_never_echoed(token: str) -> None:
+    settings = config.resolve({"northflank:apiToken": token}, {})  # a preview never looks at it
+    with pytest.raises(ConfigurationError) as refused:
+        settings.require_token()
+    message = str(refused.value)
+    assert "The API token in stack config northflank:apiToken contains" in message
+    assert "qz7" not in message and "wv9" not in message
 
 
 def test_a_token_cannot_be_printed_or_pickled() -> None:
@@ -110,3 +150,5 @@ def test_the_team_comes_from_config_or_environment_and_must_be_an_id() -> None:
     assert config.resolve({}, {}).team_id is None
     with pytest.raises(ConfigurationError, match="team ID"):
         config.resolve({"northflank:teamId": "a/b"}, {})
+    with pytest.raises(ConfigurationError, match="1 to 100"):
+        config.resolve({"northflank:teamId": "t" * 101}, {})

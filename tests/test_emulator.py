@@ -229,3 +229,75 @@ def test_latency_delays_every_api_answer() -> None:
         requests.get(f"{server.url}/v1/login", headers={"Authorization": "Bearer t"}, timeout=5)
         waited = time.monotonic() - started
     assert waited >= 0.2  # a lower bound (the delay asked for), never a speed limit
+
+
+def test_a_project_can_be_read_and_a_team_must_be_known(emulator, job: JobRef) -> None:
+    project = f"{emulator.url}/v1/projects/{job.project_id}"
+    assert requests.get(project, headers=AUTH, timeout=5).json()["data"]["id"] == job.project_id
+    team_project = f"{emulator.url}/v1/teams/acme/projects/{job.project_id}"
+    assert requests.get(team_project, headers=AUTH, timeout=5).status_code == 200
+    for path in (
+        f"/v1/teams/no-such-team/projects/{job.project_id}",
+        f"/v1/teams/no-such-team/projects/{job.project_id}/jobs/{job.job_id}/deployment",
+    ):
+        answer = requests.get(emulator.url + path, headers=AUTH, timeout=5)
+        assert answer.status_code == 404, path
+        assert answer.json()["error"]["message"] == "Team not found"
+    missing = requests.get(f"{emulator.url}/v1/projects/no-such-project", headers=AUTH, timeout=5)
+    assert (missing.status_code, missing.json()["error"]["message"]) == (404, "Project not found")
+
+
+def test_projects_are_created_and_deleted_over_the_control_routes(emulator, backend) -> None:
+    control = f"{emulator.url}/_emulator/projects/empty-project"
+    assert requests.put(control, timeout=5).status_code == 200
+    assert backend.project("empty-project") == {}  # a project with no job at all
+    api = f"{emulator.url}/v1/projects/empty-project"
+    assert requests.get(api, headers=AUTH, timeout=5).status_code == 200
+    assert requests.delete(control, timeout=5).status_code == 200
+    assert requests.get(api, headers=AUTH, timeout=5).status_code == 404
+    assert requests.delete(control, timeout=5).status_code == 404
+
+
+def test_the_control_routes_are_never_served_beyond_loopback_unless_asked() -> None:
+    with pytest.raises(ValueError, match="not a loopback address"):
+        EmulatorServer(Backend(), host="0.0.0.0")
+    with EmulatorServer(Backend(), host="0.0.0.0", allow_remote_control=True) as server:
+        assert server.port > 0
+    refused = subprocess.run(
+        [sys.executable, "-m", "northflank_emulator", "--host", "0.0.0.0", "--port", "0"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert refused.returncode == 2
+    assert "--allow-remote-control" in refused.stderr
+
+
+def post(emulator, job: JobRef, body: dict[str, Any]) -> None:
+    answer = requests.post(url(emulator, job), json=body, headers=AUTH, timeout=5)
+    assert answer.status_code == 200, answer.text
+
+
+def test_what_a_post_leaves_alone_is_what_the_provider_relies_on(emulator, job: JobRef) -> None:
+    """The semantics written down in docs/northflank-api.md ("What a POST leaves alone")."""
+    post(emulator, job, {
+        "external": {"imagePath": "ghcr.io/acme/app:1"},
+        "docker": {"configType": "customCommand", "customCommand": "migrate"},
+    })  # fmt: skip
+    # an omitted runtime block is left as it was
+    post(emulator, job, {"external": {"imagePath": "ghcr.io/acme/app:2"}})
+    live = requests.get(url(emulator, job), headers=AUTH, timeout=5).json()["data"]
+    assert live["docker"] == {"configType": "customCommand", "customCommand": "migrate"}
+    # an omitted source is left as it was
+    post(emulator, job, {"buildpack": {"configType": "default"}})
+    live = requests.get(url(emulator, job), headers=AUTH, timeout=5).json()["data"]
+    assert live["external"]["imagePath"] == "acme/app:2"
+    # a runtime block sent replaces configType; the custom* values linger behind "default"
+    post(emulator, job, {"docker": {"configType": "default"}})
+    live = requests.get(url(emulator, job), headers=AUTH, timeout=5).json()["data"]
+    assert live["docker"] == {"configType": "default", "customCommand": "migrate"}
+    # a source replaces the other source
+    post(emulator, job, {"internal": {"id": "report-builder"}})
+    live = requests.get(url(emulator, job), headers=AUTH, timeout=5).json()["data"]
+    assert "external" not in live and live["internal"]["nfObjectId"] == "report-builder"

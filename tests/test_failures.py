@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email.utils
 import itertools
+import math
+import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -11,12 +13,20 @@ from typing import Any
 
 import pytest
 
-from northflank_emulator import Backend, EmulatorServer
+from northflank_emulator import Backend, EmulatorServer, Grant
 from northflank_emulator.models import Fault
 from pulumi_northflank_provider import __version__
 
-from .conftest import PROJECT, READ_ONLY_TOKEN, ApiCalls, JobRef, start_plugin
-from .engine import Engine, Plugin, ProviderError
+from .conftest import (
+    CANARY_TOKEN,
+    PLUGIN_SENDS_TRACEBACKS,
+    PROJECT,
+    READ_ONLY_TOKEN,
+    ApiCalls,
+    JobRef,
+    start_plugin,
+)
+from .engine import Engine, Plugin, ProviderError, State, secret
 
 IMAGE = {"external": {"imagePath": "ghcr.io/acme/app:1.0.0"}}
 
@@ -68,11 +78,16 @@ def test_retry_after_in_seconds_is_honoured(
 def test_retry_after_as_an_http_date_is_honoured(
     engine: Engine, backend: Backend, job: JobRef, api_calls: ApiCalls
 ) -> None:
-    when = email.utils.formatdate(time.time() + 2, usegmt=True)
+    # An HTTP date has whole seconds: name a whole second, 2 to 3 s ahead, so the date says
+    # exactly the instant the retry may come, however the test is aligned with the clock.
+    retry_at = math.ceil(time.time()) + 2
+    when = email.utils.formatdate(retry_at, usegmt=True)
     fail(backend, job, status=503, headers={"Retry-After": when})
     engine.up("app", {**job.inputs, **IMAGE})
-    assert [r["status"] for r in api_calls.all()] == [503, 200]
-    assert gaps(api_calls)[0] >= 1.0  # HTTP dates have whole seconds: at least 1 s of the 2
+    first, second = api_calls.all()
+    assert (first["status"], second["status"]) == (503, 200)
+    assert second["wall"] >= retry_at  # the server saw the retry no sooner than the date it named
+    assert first["wall"] < retry_at - 1  # and the date was a real wait, not one already past
 
 
 def test_a_429_without_retry_after_waits_for_the_rate_limit_reset(
@@ -125,7 +140,7 @@ def test_a_server_that_never_answers_fails_within_the_timeout(
     fail(backend, job, kind="hang", seconds=3, times=5)
     with pytest.raises(ProviderError) as failure:
         engine.up("app", {**job.inputs, **IMAGE})
-    assert "did not answer POST" in failure.value.message
+    assert "did not send its whole answer to POST" in failure.value.message
     assert "within 1 s (tried twice)" in failure.value.message
     assert "northflank:requestTimeout" in failure.value.message
     assert api_calls.count() == 2
@@ -253,3 +268,143 @@ def test_requests_say_who_sends_them(engine: Engine, job: JobRef, api_calls: Api
     engine.up("app", {**job.inputs, **IMAGE})
     agent = api_calls.all()[0]["user_agent"]
     assert agent.startswith(f"pulumi-northflank/{__version__} (python-requests/")
+
+
+# --- headers that are malformed, negative or absurd --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Retry-After": "abc"},
+        {"Retry-After": "-5"},
+        {"Retry-After": "9" * 30},
+        {"Retry-After": "Mon, 99 Foo 2026 99:99:99 GMT"},
+    ],
+    ids=["not-a-number", "negative", "absurd", "bad-date"],
+)
+def test_a_malformed_retry_after_counts_as_absent(
+    engine: Engine, backend: Backend, job: JobRef, api_calls: ApiCalls, headers: dict[str, str]
+) -> None:
+    fail(backend, job, status=503, headers=headers)
+    engine.up("app", {**job.inputs, **IMAGE})  # retried with the usual backoff, and done
+    assert [r["status"] for r in api_calls.all()] == [503, 200]
+
+
+@pytest.mark.parametrize("reset", ["9" * 30, "-1", "soon"])
+def test_a_malformed_rate_limit_reset_neither_crashes_nor_hides_the_429(
+    engine: Engine, backend: Backend, job: JobRef, api_calls: ApiCalls, reset: str
+) -> None:
+    fail(backend, job, status=429, times=100, headers={"x-ratelimit-reset": reset})
+    with pytest.raises(ProviderError) as failure:
+        engine.up("app", {**job.inputs, **IMAGE})
+    message = failure.value.message
+    assert "HTTP 429" in message and "Northflank did not say when it resets" in message
+    assert "OverflowError" not in failure.value.details
+    assert api_calls.count() > 1  # retried with backoff, within the budget
+
+
+def test_a_rate_limit_reset_given_as_a_unix_time_is_read_as_one(
+    engine: Engine, backend: Backend, job: JobRef, api_calls: ApiCalls
+) -> None:
+    reset_at = math.ceil(time.time()) + 1800
+    fail(backend, job, status=429, headers={"x-ratelimit-reset": str(reset_at)})
+    with pytest.raises(ProviderError) as failure:
+        engine.up("app", {**job.inputs, **IMAGE})
+    expected = time.strftime("%H:%M:%S", time.gmtime(reset_at))
+    assert f"(at {expected} UTC)" in failure.value.message
+    assert api_calls.count() == 1  # half an hour is beyond the budget: no pointless retry
+
+
+# --- settings as structured config delivers them -----------------------------------------------
+
+
+def test_a_timeout_given_as_a_number_is_used(
+    emulator: EmulatorServer, backend: Backend, job: JobRef
+) -> None:
+    plugin = Plugin(env={"NORTHFLANK_API_TOKEN": "", "NORTHFLANK_API_URL": ""})
+    try:
+        plugin.configure(
+            {
+                "northflank:apiUrl": emulator.url,
+                "northflank:apiToken": secret(CANARY_TOKEN),
+                "northflank:requestTimeout": 1,  # a number, not text
+            }
+        )
+        fail(backend, job, kind="hang", seconds=3, times=5)
+        with pytest.raises(ProviderError) as failure:
+            Engine(plugin).up("app", {**job.inputs, **IMAGE})
+        assert "within 1 s (tried twice)" in failure.value.message
+    finally:
+        plugin.close()
+
+
+def test_no_waiting_between_retries_means_one_immediate_retry_then_a_clear_error(
+    emulator: EmulatorServer, backend: Backend, job: JobRef, api_calls: ApiCalls
+) -> None:
+    plugin = start_plugin(emulator.url, maxRetryWait="0")
+    try:
+        fail(backend, job, status=503, times=100)
+        with pytest.raises(ProviderError) as failure:
+            Engine(plugin).up("app", {**job.inputs, **IMAGE})
+    finally:
+        plugin.close()
+    assert api_calls.count() == 2  # the first retry waits 0 s; the next would wait
+    assert (
+        "(after 2 attempts)" in failure.value.message
+        and "Retrying stopped: the next wait (1 s) would exceed northflank:maxRetryWait (0 s; "
+        "0 s already waited)."
+        in failure.value.message
+    )
+
+
+# --- the hourly budget running out ---------------------------------------------------------------
+
+
+def test_a_warning_says_when_the_hourly_budget_is_nearly_spent(job: JobRef) -> None:
+    backend = Backend({CANARY_TOKEN: Grant("limited")}, rate_limit=20, rate_window=3600)
+    backend.add_job(job.project_id, job.job_id)
+    with EmulatorServer(backend) as server:
+        plugin = start_plugin(server.url)
+        try:
+            engine = Engine(plugin)
+            state = engine.up("app", {**job.inputs, **IMAGE})
+            for _ in range(16):
+                engine.refresh(state)
+            assert "API requests per hour are left" not in plugin.output  # 3 of 20 left
+            for _ in range(3):
+                engine.refresh(state)
+        finally:
+            plugin.close()
+    warnings = [line for line in plugin.stderr_lines if "requests per hour are left" in line]
+    assert len(warnings) == 1, warnings  # once per run, not once per request
+    assert warnings[0].startswith("warning: [northflank] Only 1 of the account's 20 API requests")
+    assert re.search(r"it resets in \d+ s \(at \d\d:\d\d:\d\d UTC\)", warnings[0])
+
+
+# --- what the user sees of a failure -------------------------------------------------------------
+
+
+def test_an_expected_failure_reaches_the_user_as_its_message_not_a_stack_trace(
+    engine: Engine, backend: Backend, job: JobRef
+) -> None:
+    fail(backend, job, status=403)
+    with pytest.raises(ProviderError) as failure:
+        engine.up("app", {**job.inputs, **IMAGE})
+    details = failure.value.details
+    assert "HTTP 403" in failure.value.message
+    assert "api_client.py" not in details and "_unwrap" not in details
+    assert len(details.strip().splitlines()) <= 10, details  # a few frames, then the message
+
+
+def test_a_bug_keeps_its_whole_traceback(engine: Engine, job: JobRef) -> None:
+    state = engine.up("app", {**job.inputs, **IMAGE})
+    broken = State(state.name, state.id, state.inputs, {**state.outputs, "projectId": 5})
+    with pytest.raises(ProviderError) as failure:
+        engine.refresh(broken)  # hand-edited state: a number where an ID belongs
+    assert "quote_from_bytes() expected bytes" in failure.value.message
+    if PLUGIN_SENDS_TRACEBACKS:  # where it went wrong, for the report
+        assert "TypeError" in failure.value.message
+        assert "job_deployment.py" in failure.value.details
+    else:  # older plugins send the exception's text alone, for every exception
+        assert failure.value.details.startswith("Exception calling application:")

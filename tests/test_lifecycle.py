@@ -201,6 +201,11 @@ def test_a_failed_update_keeps_the_recorded_state(engine: Engine, job: JobRef, b
             "exactly 40 characters long or 'latest'",
         ),
         (
+            {"external": {"imagePath": "nginx:1", "credentials": "c" * 101}},
+            "external.credentials",
+            "1 to 100 characters long",
+        ),
+        (
             {"docker": {"configType": "custom"}},
             "docker.configType",
             "one of default, customEntrypoint",
@@ -215,7 +220,33 @@ def test_a_failed_update_keeps_the_recorded_state(engine: Engine, job: JobRef, b
             "external.tag",
             "not a known property",
         ),
-        ({"image": "nginx:1"}, "image", "not a known property"),
+        (
+            {"image": "nginx:1", "docker": {"configType": "default"}},
+            "image",
+            "not a known property",
+        ),
+        # rules check() adds to Northflank's schema: each would pass the API and fail later
+        (
+            {"internal": {"buildSHA": "G" * 40}},
+            "internal.buildSHA",
+            "a commit SHA in lower-case hex (40 characters) or 'latest'",
+        ),
+        (
+            {"external": {"imagePath": "nginx@sha256:abc"}},
+            "external.imagePath",
+            "sha256 takes 64 hex characters",
+        ),
+        (
+            {"docker": {"configType": "customCommand", "customCommand": " "}},
+            "docker.customCommand",
+            "must not be empty when docker.configType is customCommand",
+        ),
+        (
+            {"jobId": "j" * 10_000, "docker": {"configType": "default"}},
+            "jobId",
+            "jobId must be 1 to 100 characters long",
+        ),
+        ({}, "", "nothing to manage: declare a deployment source (external or internal)"),
     ],
 )
 def test_invalid_inputs_fail_check_with_the_path_and_rule_and_send_nothing(
@@ -224,6 +255,7 @@ def test_invalid_inputs_fail_check_with_the_path_and_rule_and_send_nothing(
     _, failures = plugin.check("bad", {**job.inputs, **news})
     assert [p for p, _ in failures] == [path]
     assert words in failures[0][1] and path in failures[0][1]
+    assert len(failures[0][1]) < 200  # the rule, never the value (which may be huge)
     assert api_calls.count() == 0
 
 
@@ -324,6 +356,33 @@ def test_the_user_sees_one_line_per_change_and_the_deprecation_notice_once(
         f"info: [northflank] Deployment of {where} set: image ghcr.io/acme/migrate:1.4.2, "
         "docker customCommand." in plugin.output
     )
-    assert f"Deployment of {where} set: build of id report-builder branch main." in plugin.output
+    assert (
+        f"Deployment of {where} set: build of id report-builder branch main; docker reset to "
+        "default (removed from the program)." in plugin.output
+    )
     assert plugin.output.count("marks the job deployment endpoint deprecated") == 1
     assert "debug:" not in plugin.output  # debug lines only when asked for
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "words"),
+    [
+        ("requestTimeout", "soon", "northflank:requestTimeout must be a number of seconds"),
+        ("maxRetryWait", "-1", "northflank:maxRetryWait must be a number of seconds, from 0"),
+        ("teamId", "a/b", "northflank:teamId must be a team ID"),
+        ("apiUrl", "https://api.northflank.com/v1", "without a path"),
+    ],
+)
+def test_a_setting_that_can_never_work_fails_the_preview_without_a_token(
+    emulator, job: JobRef, api_calls: ApiCalls, setting: str, value: str, words: str
+) -> None:
+    overrides: dict[str, Any] = {setting: value}
+    plugin = start_plugin(emulator.url, token=None, **overrides)
+    try:
+        with pytest.raises(ProviderError) as failure:
+            Engine(plugin).preview("app", {**job.inputs, "external": {"imagePath": "nginx:1"}})
+        assert words in failure.value.message
+        assert "token" not in failure.value.message.lower()  # a preview needs none
+    finally:
+        plugin.close()
+    assert api_calls.count() == 0

@@ -51,7 +51,7 @@ def test_the_wheel_holds_both_typed_packages_and_nothing_else(dists: tuple[Path,
     assert set(metadata.get_all("Requires-Dist") or []) >= {
         "pulumi<4,>=3.216",
         "requests<3,>=2.31",
-        "urllib3<3,>=2.0",
+        "urllib3<3,>=2.6",
     }
     assert {
         "Programming Language :: Python :: 3.10",

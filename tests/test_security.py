@@ -150,15 +150,17 @@ def test_tls_certificates_are_always_verified(self_signed: ssl.SSLContext, job: 
     assert backend.recorded() == []  # the handshake failed: no request, no token sent
 
 
-def test_plain_http_is_refused_except_for_a_loopback_emulator(job: JobRef) -> None:
+def test_plain_http_is_refused_except_for_a_loopback_emulator(
+    job: JobRef, api_calls: ApiCalls
+) -> None:
     plugin = start_plugin("http://api.example.com")
     try:
         engine = Engine(plugin)
-        assert engine.preview("app", {**job.inputs, **IMAGE}) is None  # previews need no API
-        with pytest.raises(ProviderError) as failure:
-            engine.up("app", {**job.inputs, **IMAGE})
+        with pytest.raises(ProviderError) as failure:  # refused at preview, before any request
+            engine.preview("app", {**job.inputs, **IMAGE})
         assert "plain http:// for api.example.com" in failure.value.message
         assert "unencrypted" in failure.value.message
+        assert api_calls.count() == 0
     finally:
         plugin.close()
 

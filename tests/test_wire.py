@@ -9,6 +9,7 @@ from pulumi.output import Unknown
 
 from northflank_emulator.schema import validate_deployment_body
 from pulumi_northflank_provider.job_deployment import BODY
+from pulumi_northflank_provider.wire import Problem
 
 IDS = {"projectId": "demo-project", "jobId": "db-migrate"}
 
@@ -54,9 +55,44 @@ def test_the_request_body_drops_path_parameters_provider_and_read_only_outputs()
     assert BODY.managed(bag) == {**IDS, **DOC_EXTERNAL}
 
 
-def test_an_empty_body_changes_nothing_and_is_valid() -> None:
-    assert failures({}) == []
-    assert BODY.to_request(IDS) == {}
+def test_a_declaration_with_nothing_to_manage_is_refused_saying_what_to_add() -> None:
+    assert validate_deployment_body({}) == []  # Northflank would accept it, and do nothing
+    assert BODY.problems(IDS) == [
+        Problem(
+            "",
+            "nothing to manage: declare a deployment source (external or internal), a runtime "
+            "block (docker or buildpack), or both",
+            ours=True,
+        )
+    ]
+    unknown = Unknown()  # type: ignore[no-untyped-call]
+    assert failures({"docker": unknown}) == []  # a block not known yet is still a block
+
+
+def ours(bag: dict[str, Any]) -> list[tuple[str, bool]]:
+    return [(p.path, p.ours) for p in BODY.problems({**IDS, **bag})]
+
+
+@pytest.mark.parametrize(
+    ("image", "ok"),
+    [
+        ("ghcr.io/org/app@sha256:" + "a" * 64, True),
+        ("app@sha512:" + "0" * 128, True),
+        ("app@sha256:abc", False),  # Northflank's pattern takes it; the pull would fail
+        ("app@sha256:" + "A" * 64, False),
+        ("app@sha256:" + "a" * 63, False),
+        ("app@md5:" + "a" * 20, False),
+        ("app@latest", False),
+        ("app@sha256:" + "g" * 64, False),
+    ],
+)
+def test_a_digest_must_be_an_algorithm_and_its_hex(image: str, ok: bool) -> None:
+    assert ours({"external": {"imagePath": image}}) == (
+        [] if ok else [("external.imagePath", True)]
+    )
+    if not ok:
+        assert validate_deployment_body({"external": {"imagePath": image}}) == []
+        assert "<algorithm>:<lower-case hex>" in reasons({"external": {"imagePath": image}})[0]
 
 
 @pytest.mark.parametrize(
@@ -143,18 +179,40 @@ def test_internal_id_reports_every_broken_rule_at_once() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "ok"),
+    ("value", "problems"),
     [
-        ("latest", True),
-        ("a" * 40, True),
-        ("a" * 39, False),
-        ("a" * 41, False),
-        ("LATEST", False),
-        ("", False),
+        ("latest", []),
+        ("0123456789abcdef" * 2 + "01234567", []),
+        ("a" * 39, [("internal.buildSHA", False)]),
+        ("a" * 41, [("internal.buildSHA", False)]),
+        ("LATEST", [("internal.buildSHA", False)]),
+        ("", [("internal.buildSHA", False)]),
+        ("A" * 40, [("internal.buildSHA", True)]),  # 40 characters pass Northflank's schema
+        ("g" * 40, [("internal.buildSHA", True)]),
+        ("a" * 39 + "\n", [("internal.buildSHA", True)]),
     ],
 )
-def test_build_sha_is_forty_characters_or_latest(value: str, ok: bool) -> None:
-    assert failures({"internal": {"buildSHA": value}}) == ([] if ok else ["internal.buildSHA"])
+def test_build_sha_is_a_lower_case_hex_commit_or_latest(
+    value: str, problems: list[tuple[str, bool]]
+) -> None:
+    assert ours({"internal": {"buildSHA": value}}) == problems
+
+
+@pytest.mark.parametrize("key", ["projectId", "jobId", "teamId"])
+def test_ids_have_a_sane_length(key: str) -> None:
+    assert ours({key: "j" * 100, "docker": {"configType": "default"}}) == []
+    assert ours({key: "j" * 101, "docker": {"configType": "default"}}) == [(key, True)]
+    assert reasons({key: "j" * 10_000, "docker": {"configType": "default"}}) == [
+        f"{key} must be 1 to 100 characters long"
+    ]
+
+
+def test_credentials_have_a_sane_length() -> None:
+    image = {"imagePath": "nginx:1"}
+    assert ours({"external": {**image, "credentials": "c" * 100}}) == []
+    assert ours({"external": {**image, "credentials": "c" * 101}}) == [
+        ("external.credentials", True)
+    ]
 
 
 def test_every_internal_key_is_optional() -> None:
@@ -219,6 +277,19 @@ def test_custom_fields_required_by_config_type(
     )
 
 
+@pytest.mark.parametrize("blank", ["", "  ", "\t\n"])
+def test_a_custom_value_the_config_type_needs_must_not_be_blank(blank: str) -> None:
+    assert ours({"docker": {"configType": "customCommand", "customCommand": blank}}) == [
+        ("docker.customCommand", True)
+    ]
+    assert reasons({"buildpack": {"configType": "customProcess", "customProcess": blank}}) == [
+        "buildpack.customProcess must not be empty when buildpack.configType is customProcess"
+    ]
+    # a blank value the configType does not use is ignored by Northflank, and so by check()
+    assert ours({"docker": {"configType": "customEntrypoint", "customEntrypoint": "/e",
+                            "customCommand": blank}}) == []  # fmt: skip
+
+
 def test_custom_fields_beside_default_are_allowed_as_the_schema_allows_them() -> None:
     assert failures({"docker": {"configType": "default", "customCommand": "ignored"}}) == []
 
@@ -242,7 +313,7 @@ def test_variants_are_exclusive() -> None:
 
 
 def test_unknown_keys_and_wrong_types() -> None:
-    assert failures({"region": "eu"}) == ["region"]
+    assert failures({"region": "eu", "docker": {"configType": "default"}}) == ["region"]
     assert failures({"external": {"imagePath": "nginx:1", "image_path": "x"}}) == [
         "external.image_path"
     ]
@@ -250,8 +321,8 @@ def test_unknown_keys_and_wrong_types() -> None:
     assert reasons({"docker": {"configType": 1.0}}) == [
         "docker.configType must be a string, not a number"
     ]
-    assert failures({"projectId": "a/b"}) == ["projectId"]
-    assert [p for p, _ in BODY.validate({})] == ["projectId", "jobId"]
+    assert failures({"projectId": "a/b", "docker": {"configType": "default"}}) == ["projectId"]
+    assert [p for p, _ in BODY.validate({})] == ["projectId", "jobId", ""]
 
 
 def test_unknown_values_are_accepted_wherever_they_stand() -> None:
@@ -259,6 +330,52 @@ def test_unknown_values_are_accepted_wherever_they_stand() -> None:
     assert failures({"external": {"imagePath": unknown, "credentials": unknown}}) == []
     assert failures({"external": unknown, "docker": unknown}) == []
     assert failures({"docker": {"configType": unknown}}) == []  # the custom* rule waits for it
-    assert BODY.validate({"projectId": unknown, "jobId": unknown}) == []
+    assert BODY.validate({"projectId": unknown, "jobId": unknown, "docker": unknown}) == []
     # but an unknown value does not hide a rule it cannot affect
     assert failures({"external": unknown, "buildpack": {"configType": "default"}}) == ["buildpack"]
+
+
+MIGRATE_COMMAND = {"configType": "customCommand", "customCommand": "python migrate.py"}
+
+
+@pytest.mark.parametrize(
+    ("previous", "now", "sent"),
+    [
+        # a declared block removed from the program is reset
+        (
+            {"external": {"imagePath": "app:1"}, "docker": MIGRATE_COMMAND},
+            {"external": {"imagePath": "app:2"}},
+            {"external": {"imagePath": "app:2"}, "docker": {"configType": "default"}},
+        ),
+        (
+            {"internal": {"id": "builder"}, "buildpack": {"configType": "customProcess",
+                                                         "customProcess": "web"}},
+            {"internal": {"id": "builder"}},
+            {"internal": {"id": "builder"}, "buildpack": {"configType": "default"}},
+        ),
+        # a block never declared stays unmanaged
+        (
+            {"external": {"imagePath": "app:1"}},
+            {"external": {"imagePath": "app:2"}},
+            {"external": {"imagePath": "app:2"}},
+        ),
+        # a block still declared is sent as declared
+        (
+            {"docker": MIGRATE_COMMAND, "buildpack": {"configType": "default"}},
+            {"docker": {"configType": "default"}},
+            {"docker": {"configType": "default"}, "buildpack": {"configType": "default"}},
+        ),
+        # buildpack settings do not apply to an external image: not sent (the schema forbids it)
+        (
+            {"internal": {"id": "builder"}, "buildpack": {"configType": "default"}},
+            {"external": {"imagePath": "app:1"}},
+            {"external": {"imagePath": "app:1"}},
+        ),
+    ],
+    ids=["docker-removed", "buildpack-removed", "never-declared", "kept", "not-with-external"],
+)  # fmt: skip
+def test_removing_a_runtime_block_resets_it(
+    previous: dict[str, Any], now: dict[str, Any], sent: dict[str, Any]
+) -> None:
+    assert BODY.to_request({**IDS, **now}, {**IDS, **previous, "__provider": "blob"}) == sent
+    assert validate_deployment_body(sent) == []

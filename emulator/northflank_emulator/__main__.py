@@ -31,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
         "--latency-ms", type=float, default=0, help="delay every API answer, as a remote API would"
     )
     parser.add_argument("--no-seed", action="store_true", help="start without the demo project")
+    parser.add_argument(
+        "--allow-remote-control",
+        action="store_true",
+        help="allow a non-loopback --host although the /_emulator control routes have no auth",
+    )
     args = parser.parse_args(argv)
 
     tokens = {token: Grant("cli") for token in (args.token or [DEFAULT_TOKEN])}
@@ -43,7 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not args.no_seed and not backend.projects:
         backend.seed_demo()
-    server = EmulatorServer(backend, args.host, args.port)
+    try:
+        server = EmulatorServer(
+            backend, args.host, args.port, allow_remote_control=args.allow_remote_control
+        )
+    except ValueError as refused:
+        parser.error(str(refused))
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         # shutdown() waits for serve_forever to return, so it must run on another thread.

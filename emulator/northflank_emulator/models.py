@@ -1,9 +1,10 @@
-"""The emulator's state: projects, jobs and their deployments, tokens, rate limits, recorded calls.
+"""The emulator's state: teams, projects, jobs and their deployments, tokens, rate limits, recorded
+calls.
 
 Everything here is plain Python behind one lock; ``responses`` turns HTTP into calls on a
 ``Backend``. Where Northflank's behaviour is not documented (marked UNCONFIRMED, see
-``shared/northflank-api.md``), the choice is a module-level constant or a small function, so a
-live observation can change it in one place.
+``docs/northflank-api.md`` in the repository), the choice is a module-level constant or a small
+function, so a live observation can change it in one place.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from typing import Any
 
 OWNER = "demo-user"  # appId is "/<team-or-user>/<project>/<id>"
 DEFAULT_TOKEN = "nf-emulator-token"  # noqa: S105 - a well-known token for the local emulator only
+DEMO_TEAM = "demo-team"
+
+#: UNCONFIRMED: what a team route answers for a team the token does not belong to. Northflank's
+#: docs do not say; a 404 in the error envelope is assumed, as for an unknown project.
+UNKNOWN_TEAM = (404, "Team not found")
 
 #: UNCONFIRMED: how GET deployment names the registry of a host-qualified image.
 REGISTRY_PROVIDERS: tuple[tuple[str, str], ...] = (
@@ -73,7 +79,13 @@ class Job:
         return f"/{OWNER}/{self.project_id}/{self.id}"
 
     def apply(self, body: Mapping[str, Any]) -> None:
-        """What POST .../deployment does to a job (body already validated)."""
+        """What POST .../deployment does to a job (body already validated).
+
+        The provider relies on these semantics, written down with their uncertainty in
+        ``docs/northflank-api.md`` ("What a POST leaves alone"): a source block replaces the
+        other source; an omitted source, or an omitted docker/buildpack block, is left as it was;
+        a runtime block that is sent replaces ``configType`` and merges the ``custom*`` fields.
+        """
         if "external" in body:
             self.external, self.internal = dict(body["external"]), None
         elif "internal" in body:
@@ -148,7 +160,20 @@ def _keep_id(previous: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": previous["id"]} if "id" in previous else {}
 
 
-FAULT_KINDS = ("status", "html", "hang", "close", "truncate", "redirect")
+FAULT_KINDS = (
+    "status",
+    "html",
+    "hang",
+    "close",
+    "truncate",
+    "redirect",
+    "body",
+    "trickle",
+    "trickle-body",
+    "huge",
+    "gzip-bomb",
+    "reflect",
+)
 
 
 @dataclass
@@ -161,7 +186,18 @@ class Fault:
     * ``hang``: accept the request, answer nothing for ``seconds``, then drop the connection;
     * ``close``: drop the connection without answering;
     * ``truncate``: send the headers and half of a JSON body, then drop the connection;
-    * ``redirect``: answer 307 to ``location``.
+    * ``redirect``: answer 307 to ``location``;
+    * ``body``: answer ``status`` with exactly ``payload`` as JSON (e.g. ``{"data": null}``);
+    * ``trickle``: send a whole answer one byte every ``interval`` seconds, from its status line;
+      ``trickle-body``: the status line and headers at once, then the body that way;
+    * ``huge``: answer 200 with a JSON body of ``size`` bytes;
+    * ``gzip-bomb``: answer 200 with a small gzip body that inflates to ``size`` bytes;
+    * ``reflect``: answer ``status`` echoing the request's ``Authorization`` header everywhere a
+      proxy or a debug page might: the error's message and id, a ``Content-Type`` parameter and a
+      ``Location``; with a 2xx status, inside the deployment's fields; with ``payload`` ``"text"``,
+      as a plain-text page.
+
+    The answer's ``headers`` are added to those of every kind that sends headers.
     """
 
     kind: str = "status"
@@ -172,6 +208,9 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 30.0
     location: str = ""
+    payload: Any = None
+    interval: float = 1.0
+    size: int = 50 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -180,9 +219,18 @@ class Fault:
     @property
     def answer_status(self) -> int:
         """The status the client sees; 0 when it gets no answer at all."""
-        return {"status": self.status, "html": self.status, "redirect": 307, "truncate": 200}.get(
-            self.kind, 0
-        )
+        return {
+            "status": self.status,
+            "html": self.status,
+            "body": self.status,
+            "reflect": self.status,
+            "redirect": 307,
+            "truncate": 200,
+            "trickle": 200,
+            "trickle-body": 200,
+            "huge": 200,
+            "gzip-bomb": 200,
+        }.get(self.kind, 0)
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (
@@ -207,6 +255,7 @@ class RecordedRequest:
     authorized: bool
     user_agent: str
     at: float = field(default_factory=time.monotonic)  # when it arrived (monotonic clock)
+    wall: float = field(default_factory=time.time)  # the same instant on the wall clock
 
 
 class RateLimiter:
@@ -242,8 +291,11 @@ class Backend:
         rate_window: float = 3600.0,
         state_file: Path | None = None,
         latency: float = 0.0,
+        *,
+        teams: tuple[str, ...] = (DEMO_TEAM,),
     ) -> None:
         self.lock = threading.RLock()
+        self.teams = set(teams)  # the teams whose routes answer (every token may use them)
         self.latency = latency  # seconds before every API answer, to mimic a remote API
         self.tokens = dict(tokens or {DEFAULT_TOKEN: Grant("emulator")})
         self.rate_limiter = RateLimiter(rate_limit, rate_window)
@@ -251,16 +303,22 @@ class Backend:
         self.projects: dict[str, dict[str, Job]] = {}
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
+        #: Answers the client stopped reading before their end: (path, bytes sent, bytes in all).
+        self.abandoned: list[tuple[str, int, int]] = []
         if state_file is not None and state_file.exists():
             self._load(state_file)
 
     # --- jobs --------------------------------------------------------------------------------
 
-    def job(self, project_id: str, job_id: str) -> Job:
+    def project(self, project_id: str) -> dict[str, Job]:
         with self.lock:
             if project_id not in self.projects:
                 raise NotFoundError("Project not found")
-            job = self.projects[project_id].get(job_id)
+            return self.projects[project_id]
+
+    def job(self, project_id: str, job_id: str) -> Job:
+        with self.lock:
+            job = self.project(project_id).get(job_id)
             if job is None:
                 raise NotFoundError("Job not found")
             return job
@@ -268,6 +326,12 @@ class Backend:
     def add_project(self, project_id: str) -> None:
         with self.lock:
             self.projects.setdefault(project_id, {})
+            self._save()
+
+    def delete_project(self, project_id: str) -> None:
+        with self.lock:
+            self.project(project_id)
+            del self.projects[project_id]
             self._save()
 
     def add_job(
@@ -280,7 +344,8 @@ class Backend:
         with self.lock:
             job = Job(project_id, job_id, name or job_id, _now())
             job.apply(deployment or {"external": {"imagePath": "nginx:latest"}})
-            self.projects.setdefault(project_id, {})[job_id] = job
+            self.add_project(project_id)
+            self.projects[project_id][job_id] = job
             self._save()
             return job
 
@@ -331,6 +396,10 @@ class Backend:
     def clear_recorded(self) -> None:
         with self.lock:
             self.requests.clear()
+
+    def record_abandoned(self, path: str, sent: int, total: int) -> None:
+        with self.lock:
+            self.abandoned.append((path, sent, total))
 
     def add_fault(self, fault: Fault) -> None:
         with self.lock:

@@ -1,47 +1,58 @@
 """HTTP in and out: routing, bearer auth, rate-limit headers and Northflank's envelopes.
 
-API routes (the job routes also under ``/v1/teams/{teamId}``):
+API routes (the project routes also under ``/v1/teams/{teamId}``, for a team the backend knows):
 
 * ``POST /v1/projects/{projectId}/jobs/{jobId}/deployment``
 * ``GET  /v1/projects/{projectId}/jobs/{jobId}/deployment``
 * ``GET  /v1/projects/{projectId}/jobs/{jobId}``
+* ``GET  /v1/projects/{projectId}``
 * ``GET  /v1/login``: the token check of ``northflank login`` (the official CLI's ``verifyToken``
   looks only for a 2xx; the body is UNCONFIRMED)
 
-Control routes for tests and the demo, under ``/_emulator`` (no auth, loopback only):
-``GET/DELETE /requests``, ``GET /state``, ``PUT/DELETE /projects/{p}/jobs/{j}`` (create or delete a
-job), ``POST /projects/{p}/jobs/{j}/deployment`` (an out-of-band change, as the dashboard makes),
+Control routes for tests and the demo, under ``/_emulator`` (no auth; see ``server`` for why they
+are served on loopback only): ``GET/DELETE /requests``, ``GET /state``, ``PUT/DELETE /projects/{p}``
+(create or delete a project), ``PUT/DELETE /projects/{p}/jobs/{j}`` (create or delete a job),
+``POST /projects/{p}/jobs/{j}/deployment`` (an out-of-band change, as the dashboard makes),
 ``POST /projects/{p}/jobs/{j}/commits`` (a new commit on the build's branch),
 ``POST/DELETE /faults`` (scripted failures: see ``models.Fault``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import re
 import socket
 import time
 import uuid
+import zlib
+from collections.abc import Iterable, Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
-from .models import Backend, Fault, NotFoundError, RecordedRequest
+from .models import UNKNOWN_TEAM, Backend, Fault, NotFoundError, RecordedRequest
 from .schema import validate_deployment_body
 
 _SEGMENT = r"([^/]+)"
-_JOB = rf"^/v1(?:/teams/{_SEGMENT})?/projects/{_SEGMENT}/jobs/{_SEGMENT}"
+_PROJECT = rf"^/v1(?:/teams/{_SEGMENT})?/projects/{_SEGMENT}"
+_JOB = rf"{_PROJECT}/jobs/{_SEGMENT}"
 API_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"^/v1/login$"), "get_login"),
     ("POST", re.compile(_JOB + r"/deployment$"), "post_deployment"),
     ("GET", re.compile(_JOB + r"/deployment$"), "get_deployment"),
     ("GET", re.compile(_JOB + r"$"), "get_job"),
+    ("GET", re.compile(_PROJECT + r"$"), "get_project"),
 ]
-_CONTROL_JOB = rf"^/_emulator/projects/{_SEGMENT}/jobs/{_SEGMENT}"
+_CONTROL_PROJECT = rf"^/_emulator/projects/{_SEGMENT}"
+_CONTROL_JOB = rf"{_CONTROL_PROJECT}/jobs/{_SEGMENT}"
 CONTROL_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"^/_emulator/requests$"), "control_requests"),
     ("DELETE", re.compile(r"^/_emulator/requests$"), "control_clear_requests"),
     ("GET", re.compile(r"^/_emulator/state$"), "control_state"),
+    ("PUT", re.compile(_CONTROL_PROJECT + r"$"), "control_put_project"),
+    ("DELETE", re.compile(_CONTROL_PROJECT + r"$"), "control_delete_project"),
     ("PUT", re.compile(_CONTROL_JOB + r"$"), "control_put_job"),
     ("DELETE", re.compile(_CONTROL_JOB + r"$"), "control_delete_job"),
     ("POST", re.compile(_CONTROL_JOB + r"/deployment$"), "control_change_deployment"),
@@ -110,7 +121,7 @@ class Handler(BaseHTTPRequestHandler):
         fault = self.backend.take_fault(self.command, path)
         if fault is not None:
             self._record(path, raw, token, fault.answer_status)
-            self._fault(fault)
+            self._fault(fault, path)
             return
         status, payload, headers = self._api(path, raw, token)
         self._record(path, raw, token, status)  # before answering: the client may look next
@@ -139,6 +150,8 @@ class Handler(BaseHTTPRequestHandler):
             if not allowed:
                 raise ApiFailure(429, "Too many requests: the API rate limit is exhausted")
             handler, args = _route(API_ROUTES, self.command, path)
+            if handler != "get_login":
+                self._check_team(args[0])
             result = getattr(self, handler)(*args, raw=raw, write=grant.write)
             return 200, {"data": result}, headers
         except ApiFailure as failure:
@@ -158,10 +171,13 @@ class Handler(BaseHTTPRequestHandler):
                 failure.status, error_envelope(failure.status, failure.message, failure.details), {}
             )
 
-    def _fault(self, fault: Fault) -> None:
+    def _fault(self, fault: Fault, path: str) -> None:
         if fault.kind == "status":
             envelope = error_envelope(fault.status, f"Injected fault: HTTP {fault.status}")
             self._send(fault.status, envelope, fault.headers)
+            return
+        if fault.kind == "body":
+            self._send(fault.status, fault.payload, fault.headers)
             return
         if fault.kind == "html":
             page = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
@@ -170,7 +186,17 @@ class Handler(BaseHTTPRequestHandler):
         if fault.kind == "redirect":
             self._send(307, {}, {"Location": fault.location, **fault.headers})
             return
-        if fault.kind == "truncate":
+        if fault.kind == "reflect":
+            self._reflect(fault)
+            return
+        if fault.kind in ("trickle", "trickle-body"):
+            self._trickle(fault, path)
+        elif fault.kind == "huge":
+            self._stream(path, fault.size, _huge_body(fault.size), {})
+        elif fault.kind == "gzip-bomb":
+            bomb = _gzip_bomb(fault.size)
+            self._stream(path, len(bomb), [bomb], {"Content-Encoding": "gzip"})
+        elif fault.kind == "truncate":
             data = json.dumps({"data": {"region": "europe-west", "instances": 1}}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -181,7 +207,79 @@ class Handler(BaseHTTPRequestHandler):
         elif fault.kind == "hang":
             time.sleep(fault.seconds)
         self.close_connection = True
-        self.connection.shutdown(socket.SHUT_RDWR)
+        with _peer_gone():
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _reflect(self, fault: Fault) -> None:
+        """What a proxy or a debug page that echoes request headers would send (as plain text
+        when ``payload`` is ``"text"``)."""
+        echoed = self.headers.get("Authorization", "")
+        kind = "text/plain" if fault.payload == "text" else "application/json"
+        headers = {"Content-Type": f'{kind}; echo="{echoed}"', **fault.headers}
+        if 300 <= fault.status < 400:
+            token = echoed.removeprefix("Bearer ")
+            headers["Location"] = (
+                f"https://{token}@proxy.example.com/login?authorization={quote(echoed)}"
+            )
+        payload: Any
+        if fault.payload == "text":
+            payload = f"Request headers:\nAuthorization: {echoed}\n"
+        elif fault.status < 300:
+            payload = {
+                "data": {
+                    "external": {
+                        "imagePath": f"echo/{echoed}:1",
+                        "registryProvider": "custom",
+                        "privateImage": False,
+                    },
+                    "docker": {"configType": "customCommand", "customCommand": echoed},
+                }
+            }
+        else:
+            payload = error_envelope(fault.status, f"Request headers: Authorization: {echoed}")
+            payload["error"]["id"] = echoed
+        data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+        self._send_raw(fault.status, data, headers.pop("Content-Type"), headers)
+
+    def _trickle(self, fault: Fault, path: str) -> None:
+        body = json.dumps({"data": {"region": "europe-west", "padding": "x" * 64}}).encode()
+        head = (
+            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        if fault.kind == "trickle-body":
+            self.wfile.write(head)
+            self.wfile.flush()
+            data, total = body, len(head) + len(body)
+        else:
+            data, total = head + body, len(head) + len(body)
+        sent = total - len(data)
+        try:
+            for i in range(len(data)):
+                self.wfile.write(data[i : i + 1])
+                self.wfile.flush()
+                sent += 1
+                time.sleep(fault.interval)
+        except OSError:  # the client gave up
+            self.backend.record_abandoned(path, sent, total)
+
+    def _stream(
+        self, path: str, size: int, chunks: Iterable[bytes], headers: dict[str, str]
+    ) -> None:
+        """A 200 whose body is sent chunk by chunk, noting when the client stops reading."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(size))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        sent = 0
+        try:
+            for chunk in chunks:
+                self.wfile.write(chunk)
+                sent += len(chunk)
+        except OSError:
+            self.backend.record_abandoned(path, sent, size)
 
     # --- API ---------------------------------------------------------------------------------
 
@@ -216,6 +314,17 @@ class Handler(BaseHTTPRequestHandler):
     def get_job(self, _team: str | None, project: str, job: str, *, raw: bytes, write: bool) -> Any:
         return self._job(project, job).job_view()
 
+    def get_project(self, _team: str | None, project: str, *, raw: bytes, write: bool) -> Any:
+        try:
+            self.backend.project(project)
+        except NotFoundError as exc:
+            raise ApiFailure(404, str(exc)) from None
+        return {"id": project, "name": project, "description": "", "createdAt": "2024-01-01"}
+
+    def _check_team(self, team: str | None) -> None:
+        if team is not None and team not in self.backend.teams:
+            raise ApiFailure(*UNKNOWN_TEAM)
+
     def _job(self, project: str, job: str) -> Any:
         try:
             return self.backend.job(project, job)
@@ -244,6 +353,17 @@ class Handler(BaseHTTPRequestHandler):
 
     def control_state(self, *, raw: bytes) -> Any:
         return self.backend.snapshot()
+
+    def control_put_project(self, project: str, *, raw: bytes) -> Any:
+        self.backend.add_project(project)
+        return {}
+
+    def control_delete_project(self, project: str, *, raw: bytes) -> Any:
+        try:
+            self.backend.delete_project(project)
+        except NotFoundError as exc:
+            raise ApiFailure(404, str(exc)) from None
+        return {}
 
     def control_put_job(self, project: str, job: str, *, raw: bytes) -> Any:
         body = _json_body(raw) if raw else {}
@@ -322,3 +442,35 @@ def _parsed_or_none(raw: bytes) -> Any:
         return json.loads(raw) if raw else None
     except ValueError:
         return None
+
+
+@contextlib.contextmanager
+def _peer_gone() -> Iterator[None]:
+    """The client may already have closed the connection: that ends the fault just as well."""
+    with contextlib.suppress(OSError):
+        yield
+
+
+def _huge_body(size: int) -> Iterator[bytes]:
+    """``size`` bytes of one JSON document, made on the fly (never held in memory at once)."""
+    head, tail = b'{"data": {"padding": "', b'"}}'
+    filler = size - len(head) - len(tail)
+    yield head
+    chunk = b"x" * 65536
+    for _ in range(filler // len(chunk)):
+        yield chunk
+    yield b"x" * (filler % len(chunk)) + tail
+
+
+@functools.cache
+def _gzip_bomb(size: int) -> bytes:
+    """A gzip body that inflates to ``size`` bytes of JSON (about 1000 times its own size)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: a gzip header and trailer
+    head, tail = b'{"data": {"padding": "', b'"}}'
+    parts = [compressor.compress(head)]
+    zeros, left = b"0" * (1024 * 1024), size - len(head) - len(tail)
+    while left > 0:
+        parts.append(compressor.compress(zeros[: min(left, len(zeros))]))
+        left -= len(zeros)
+    parts += [compressor.compress(tail), compressor.flush()]
+    return b"".join(parts)

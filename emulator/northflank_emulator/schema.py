@@ -1,9 +1,8 @@
 """Northflank's own request schemas (from its official CLI), and validation with them.
 
-``data/northflank-openapi-slice.json`` is a verbatim copy of the team's shared
-``northflank-openapi-slice.json``:
-its request-body schemas were copied from ``@northflank/cli`` 0.9.24, so validating with them is
-as close to Northflank's server as we can get without a live call.
+``data/northflank-openapi-slice.json`` holds request-body schemas copied verbatim from
+``@northflank/cli`` 0.9.24 (see ``docs/northflank-api.md``), so validating with them is as close to
+Northflank's server as we can get without a live call.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import ssl
 import threading
 from http.server import ThreadingHTTPServer
@@ -30,7 +32,17 @@ class EmulatorServer:
         host: str = "127.0.0.1",
         port: int = 0,
         tls: ssl.SSLContext | None = None,
+        *,
+        allow_remote_control: bool = False,
     ) -> None:
+        # The /_emulator control routes have no auth and can rewrite any job or script faults:
+        # on an address others can reach, they are served only when asked for explicitly.
+        if not allow_remote_control and not is_loopback(host):
+            raise ValueError(
+                f"refusing to serve the emulator's unauthenticated /_emulator control routes on "
+                f"{host}, which is not a loopback address; bind 127.0.0.1, or pass "
+                "allow_remote_control=True (--allow-remote-control) if you mean it"
+            )
         self.backend = backend
         handler = type("BoundHandler", (Handler,), {"backend": backend})
         self.httpd = _Server((host, port), handler)
@@ -75,3 +87,15 @@ class EmulatorServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether every address ``host`` names is a loopback one (``localhost``, ``127.0.0.x``,
+    ``::1``); the wildcard ``0.0.0.0`` and ``::`` are not."""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except socket.gaierror:
+        return False
+    return bool(infos) and all(
+        ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_loopback for info in infos
+    )

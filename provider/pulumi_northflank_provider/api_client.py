@@ -1,4 +1,8 @@
-"""HTTP calls to the Northflank API: auth, retries, envelopes, errors; nothing resource-specific."""
+"""HTTP calls to the Northflank API: auth, retries, envelopes, errors; nothing resource-specific.
+
+Whatever answers is treated as untrusted: its body is read within a size limit and a deadline,
+and the token is scrubbed out of it (and out of its headers) before anything else looks at it.
+"""
 
 from __future__ import annotations
 
@@ -10,22 +14,27 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
+import urllib3.exceptions
+from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import NewConnectionError, ProtocolError, ReadTimeoutError
 
-from . import log
+from . import deadline, log, rate_limit
 from ._version import __version__
-from .config import Settings, Token
-from .errors import ApiError, Call, TransportError
+from .config import Settings
+from .errors import ApiError, Call, TransportError, quoted
 from .retry_policy import RetryBudgetExceeded, policy
+from .scrub import Scrubber
 
 USER_AGENT = (
     f"pulumi-northflank/{__version__} (python-requests/{requests.__version__}; "
     f"python/{platform.python_version()})"
 )
 
-#: Seconds to open a connection (the read timeout is the requestTimeout setting).
+#: Seconds to open a connection (the whole answer then has northflank:requestTimeout).
 CONNECT_TIMEOUT = 10.0
+#: The largest answer read, after decompression. Northflank's answers here are a few KB.
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
+_CHUNK = 64 * 1024
 
 
 class NotFound(ApiError):
@@ -43,8 +52,8 @@ class NorthflankClient:
         self._local = threading.local()
 
     def _session(self, settings: Settings) -> requests.Session:
-        key = (settings.api_url, settings.max_retry_wait)
-        cached: tuple[tuple[str, float], requests.Session] | None = getattr(
+        key = (settings.api_url, settings.max_retry_wait, settings.request_timeout)
+        cached: tuple[tuple[str, float, float], requests.Session] | None = getattr(
             self._local, "session", None
         )
         if cached is not None and cached[0] == key:
@@ -52,8 +61,14 @@ class NorthflankClient:
         session = requests.Session()
         session.headers["User-Agent"] = USER_AGENT
         session.headers["Accept"] = "application/json"
-        session.mount("https://", HTTPAdapter(max_retries=policy(settings.max_retry_wait)))
-        session.mount("http://", HTTPAdapter(max_retries=policy(settings.max_retry_wait)))
+        session.headers["Accept-Encoding"] = "gzip, deflate"  # decoded by urllib3, within limits
+        for scheme in ("https://", "http://"):
+            session.mount(
+                scheme,
+                deadline.DeadlineAdapter(
+                    settings.request_timeout, max_retries=policy(settings.max_retry_wait)
+                ),
+            )
         self._local.session = (key, session)
         return session
 
@@ -61,35 +76,99 @@ class NorthflankClient:
         """Make the call (retrying transient failures) and return the ``data`` of Northflank's
         answer, or raise an error that says what failed and what to do."""
         token = settings.require_token()
+        scrubber = Scrubber(token.reveal())
         started = time.monotonic()
         try:
             response = self._session(settings).request(
                 call.method,
                 settings.api_url + call.path,
                 json=body,
-                auth=_Bearer(token),  # explicit auth also keeps requests from reading ~/.netrc
+                auth=_Bearer(token.reveal()),  # explicit auth also keeps requests off ~/.netrc
                 timeout=(CONNECT_TIMEOUT, settings.request_timeout),
                 allow_redirects=False,  # never send the token, or the body, anywhere else
                 verify=True,
+                stream=True,  # the body is read below, within a size limit and the deadline
             )
-            content = response.content  # read the whole body here, where a cut-off is caught
         except requests.RequestException as exc:
             log.debug(f"{call.method} {call.path}: {type(exc).__name__}")
             raise TransportError(_transport_failure(call, settings, exc)) from None
+        headers = CaseInsensitiveDict(
+            {name: scrubber.text(value) for name, value in response.headers.items()}
+        )
+        content = scrubber.data(_read(response, call, settings, headers))
         log.debug(
             f"{call.method} {call.path} -> HTTP {response.status_code} after "
             f"{_attempts(response)} attempt(s), {(time.monotonic() - started) * 1000:.0f} ms"
         )
-        return _unwrap(call, response, content, settings.token_source)
+        rate_limit.warn_if_low(headers)
+        return _unwrap(call, response, headers, content, settings.token_source)
+
+    def exists(self, settings: Settings, call: Call) -> bool:
+        """Whether a GET finds the object (False only for a 404 in Northflank's envelope)."""
+        try:
+            self.send(settings, call)
+        except NotFound:
+            return False
+        return True
 
 
 class _Bearer(requests.auth.AuthBase):
-    def __init__(self, token: Token) -> None:
+    def __init__(self, token: str) -> None:
         self._token = token
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self._token.reveal()}"
+        request.headers["Authorization"] = f"Bearer {self._token}"
         return request
+
+
+def _read(
+    response: requests.Response, call: Call, settings: Settings, headers: CaseInsensitiveDict[str]
+) -> bytes:
+    """The whole body, decompressed, or a clear error: past the size limit the connection is
+    dropped, so memory never follows a huge (or a decompression-bomb) answer."""
+    connection = response.raw.connection  # gone once the body is read: kept to ask about it
+    host = urlsplit(settings.api_url).netloc
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.raw.stream(_CHUNK, decode_content=True):
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                response.close()
+                raise TransportError(
+                    f"Could not {call.action}: the answer of {host} to {call.method} {call.path} "
+                    f"(HTTP {response.status_code}, {_content_type(headers)}) is larger than "
+                    f"{MAX_ANSWER_BYTES // (1024 * 1024)} MB once decompressed, which no "
+                    "Northflank answer is; it was not read further. Check northflank:apiUrl and "
+                    "any proxy in between."
+                )
+            chunks.append(chunk)
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        response.close()
+        if deadline.expired(connection) or isinstance(exc, ReadTimeoutError):
+            raise TransportError(_too_slow(call, settings, host, tries="")) from None
+        if isinstance(exc, urllib3.exceptions.DecodeError):
+            raise TransportError(
+                f"Could not {call.action}: the answer of {host} to {call.method} {call.path} "
+                f"could not be decompressed (Content-Encoding {headers.get('Content-Encoding')!r})."
+            ) from None
+        raise TransportError(_cut_off(call, host)) from None
+    return b"".join(chunks)
+
+
+def _too_slow(call: Call, settings: Settings, host: str, tries: str) -> str:
+    return (
+        f"Could not {call.action}: {host} did not send its whole answer to {call.method} "
+        f"{call.path} within {settings.request_timeout:g} s{tries}. Retry later, or raise "
+        "northflank:requestTimeout."
+    )
+
+
+def _cut_off(call: Call, host: str) -> str:
+    return (
+        f"Could not {call.action}: the connection to {host} was closed before the whole answer "
+        f"to {call.method} {call.path} arrived. Retry later."
+    )
 
 
 def _transport_failure(call: Call, settings: Settings, exc: requests.RequestException) -> str:
@@ -107,20 +186,13 @@ def _transport_failure(call: Call, settings: Settings, exc: requests.RequestExce
     if isinstance(reason, RetryBudgetExceeded):
         return prefix + f"{host} kept failing, and {reason}. Retry later."
     if isinstance(exc, requests.ReadTimeout) or isinstance(reason, ReadTimeoutError):
-        return (
-            prefix + f"{host} accepted the connection but did not answer {call.method} {call.path} "
-            f"within {settings.request_timeout:g} s (tried twice). Retry later, or raise "
-            "northflank:requestTimeout."
-        )
+        return _too_slow(call, settings, host, tries=" (tried twice)")
     if isinstance(exc, requests.ConnectTimeout):
         return prefix + f"could not connect to {host} within {CONNECT_TIMEOUT:g} s."
     if isinstance(exc, requests.exceptions.ChunkedEncodingError) or isinstance(
         reason, ProtocolError
     ):
-        return (
-            prefix + f"the connection to {host} was closed before the whole answer to "
-            f"{call.method} {call.path} arrived. Retry later."
-        )
+        return _cut_off(call, host)
     if isinstance(reason, NewConnectionError) or isinstance(exc, requests.ConnectionError):
         return (
             prefix + f"cannot reach {host}; check northflank:apiUrl / NORTHFLANK_API_URL and the "
@@ -129,39 +201,47 @@ def _transport_failure(call: Call, settings: Settings, exc: requests.RequestExce
     return prefix + f"the request to {host} failed ({type(exc).__name__})."
 
 
-def _unwrap(call: Call, response: requests.Response, content: bytes, token_source: str) -> Any:
+def _unwrap(
+    call: Call,
+    response: requests.Response,
+    headers: CaseInsensitiveDict[str],
+    content: bytes,
+    token_source: str,
+) -> Any:
     status = response.status_code
     if 300 <= status < 400:
-        where = urlsplit(response.headers.get("Location", "")).netloc or "another address"
+        where = urlsplit(headers.get("Location", "")).netloc.rpartition("@")[2]
         raise TransportError(
-            f"Could not {call.action}: the API answered HTTP {status}, a redirect to {where}, "
-            "which the provider does not follow (it would send the token elsewhere). Set "
-            "northflank:apiUrl to the API's address."
+            f"Could not {call.action}: the API answered HTTP {status}, a redirect to "
+            f"{quoted(where or 'another address')}, which the provider does not follow (it would "
+            "send the token elsewhere). Set northflank:apiUrl to the API's address."
         )
     payload, parsed = _json(content)
     if 200 <= status < 300:
         if not parsed:
             raise TransportError(
                 f"Could not {call.action}: Northflank answered HTTP {status} to {call.method} "
-                f"{call.path} with a body that is not JSON ({_describe(response, content)})."
+                f"{call.path} with a body that is not JSON ({_describe(headers, content)})."
             )
         return payload.get("data") if isinstance(payload, dict) else None
     error = payload.get("error") if isinstance(payload, dict) else None
     if not isinstance(error, dict):
-        message, error_id = f"(no Northflank error body: {_describe(response, content)})", None
+        message, error_id = f"(no Northflank error body: {_describe(headers, content)})", None
     else:
         message = str(error.get("message") or "")
         error_id = str(error["id"]) if error.get("id") else None
-    # Only Northflank's own envelope proves the job is gone (not, say, a proxy's 404 page).
+    # Only Northflank's own envelope proves the object is gone (not, say, a proxy's 404 page).
     kind = NotFound if status == 404 and isinstance(error, dict) else ApiError
+    stopped = getattr(response.raw.retries, "stopped", None)
     raise kind(
         call,
         status,
         message,
         error_id,
         attempts=_attempts(response),
-        headers=response.headers,
+        headers=headers,
         token_source=token_source,
+        retries_stopped=str(stopped) if stopped is not None else None,
     )
 
 
@@ -177,6 +257,9 @@ def _json(content: bytes) -> tuple[Any, bool]:
         return None, False
 
 
-def _describe(response: requests.Response, content: bytes) -> str:
-    kind = response.headers.get("Content-Type", "no content type")
-    return f"{kind}, {len(content)} bytes"
+def _content_type(headers: CaseInsensitiveDict[str]) -> str:
+    return quoted(headers.get("Content-Type") or "no content type")
+
+
+def _describe(headers: CaseInsensitiveDict[str], content: bytes) -> str:
+    return f"{_content_type(headers)}, {len(content)} bytes"

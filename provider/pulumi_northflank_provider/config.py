@@ -3,7 +3,8 @@
 Each setting comes from the stack config (``pulumi config set northflank:...``), else from the
 environment, else a default. They are resolved at call time from what ``configure()`` received, so
 nothing here is ever pickled into the state (the pickle is made in the program process, where
-``configure()`` never runs).
+``configure()`` never runs). ``check()`` resolves them too, so a setting that can never work fails
+the preview; the token alone is looked at only when a request is about to be sent.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ TIMEOUT_ENV = "NORTHFLANK_REQUEST_TIMEOUT"
 RETRY_WAIT_CONFIG = "northflank:maxRetryWait"
 RETRY_WAIT_ENV = "NORTHFLANK_MAX_RETRY_WAIT"
 
-DEFAULT_REQUEST_TIMEOUT = 30.0  # seconds to wait for an answer, per attempt
+DEFAULT_REQUEST_TIMEOUT = 30.0  # seconds for a whole answer to arrive, per attempt
 DEFAULT_MAX_RETRY_WAIT = 120.0  # seconds spent waiting between attempts of one call, in total
+MAX_SECONDS = 3600.0
 
 #: Every stack config key the provider reads (configure() keeps these and nothing else).
 CONFIG_KEYS = (TOKEN_CONFIG, URL_CONFIG, TEAM_CONFIG, TIMEOUT_CONFIG, RETRY_WAIT_CONFIG)
@@ -41,6 +43,10 @@ HOW_TO_SET_TOKEN = (
     f"set it with `pulumi config set --secret {TOKEN_CONFIG} <token>` or the {TOKEN_ENV} "
     "environment variable (create a token under Account or Team settings > API > Tokens)"
 )
+
+#: What an HTTP header value can carry: visible ASCII. Anything else in a token was mis-pasted.
+_TOKEN_CHARACTERS = re.compile(r"[\x21-\x7e]+")
+_TEAM_ID = re.compile(r"[A-Za-z0-9-]{1,100}")
 
 
 class Token:
@@ -75,65 +81,99 @@ class Settings:
     def require_token(self) -> Token:
         if self.token is None:
             raise ConfigurationError(f"No Northflank API token is configured: {HOW_TO_SET_TOKEN}.")
+        # Checked here, not by http.client, whose error would quote the whole header.
+        if not _TOKEN_CHARACTERS.fullmatch(self.token.reveal()):
+            raise ConfigurationError(
+                f"The API token in {self.token_source} contains a space, a control character or "
+                "a non-ASCII character, so it cannot be sent (a mis-pasted token?). Paste it "
+                f"again: {HOW_TO_SET_TOKEN}."
+            )
         return self.token
 
 
 def resolve(stack_config: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from the stack config first, then the environment, then the defaults."""
     env = os.environ if environ is None else environ
-    token, token_source = _first(stack_config, TOKEN_CONFIG, env, TOKEN_ENV)
-    url, url_source = _first(stack_config, URL_CONFIG, env, URL_ENV)
-    api_url = _checked_url(url, url_source) if url else DEFAULT_API_URL
+    token, token_source = _text(stack_config, TOKEN_CONFIG, env, TOKEN_ENV)
+    url, url_source = _text(stack_config, URL_CONFIG, env, URL_ENV)
+    team, team_source = _text(stack_config, TEAM_CONFIG, env, TEAM_ENV)
+    if team is not None and not _TEAM_ID.fullmatch(team):
+        raise ConfigurationError(
+            f"{team_source} must be a team ID (1 to 100 letters, digits and hyphens)."
+        )
     return Settings(
-        api_url=api_url,
+        api_url=_checked_url(url, url_source) if url else DEFAULT_API_URL,
         token=Token(token) if token else None,
         token_source=token_source,
-        team_id=_team(stack_config, env),
+        team_id=team,
         request_timeout=_seconds(
-            stack_config, TIMEOUT_CONFIG, env, TIMEOUT_ENV, DEFAULT_REQUEST_TIMEOUT
+            stack_config, TIMEOUT_CONFIG, env, TIMEOUT_ENV, DEFAULT_REQUEST_TIMEOUT, zero_ok=False
         ),
         max_retry_wait=_seconds(
-            stack_config, RETRY_WAIT_CONFIG, env, RETRY_WAIT_ENV, DEFAULT_MAX_RETRY_WAIT
+            stack_config,
+            RETRY_WAIT_CONFIG,
+            env,
+            RETRY_WAIT_ENV,
+            DEFAULT_MAX_RETRY_WAIT,
+            zero_ok=True,
         ),
     )
 
 
-def _team(stack_config: Mapping[str, Any], env: Mapping[str, str]) -> str | None:
-    team, source = _first(stack_config, TEAM_CONFIG, env, TEAM_ENV)
-    if team is not None and not re.fullmatch(r"[A-Za-z0-9-]+", team):
-        raise ConfigurationError(f"{source} must be a team ID (letters, digits and hyphens).")
-    return team
-
-
 def _seconds(
-    stack_config: Mapping[str, Any], key: str, env: Mapping[str, str], var: str, default: float
+    stack_config: Mapping[str, Any],
+    key: str,
+    env: Mapping[str, str],
+    var: str,
+    default: float,
+    *,
+    zero_ok: bool,
 ) -> float:
-    value, source = _first(stack_config, key, env, var)
+    """A number of seconds; structured config may deliver it as a number rather than text."""
+    value, source = _raw(stack_config, key, env, var)
     if value is None:
         return default
-    try:
+    seconds: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds <= 3600:
-        raise ConfigurationError(f"{source} must be a number of seconds between 0 and 3600.")
+    elif isinstance(value, str):
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = None
+    lowest = "from 0" if zero_ok else "more than 0"
+    if seconds is None or not (0 <= seconds <= MAX_SECONDS) or (seconds == 0 and not zero_ok):
+        raise ConfigurationError(
+            f"{source} must be a number of seconds, {lowest} and at most {MAX_SECONDS:g}."
+        )
     return seconds
 
 
-def _first(
+def _text(
     stack_config: Mapping[str, Any], key: str, env: Mapping[str, str], var: str
 ) -> tuple[str | None, str]:
+    value, source = _raw(stack_config, key, env, var)
+    if value is not None and not isinstance(value, str):
+        raise ConfigurationError(f"{source} must be text, not {type(value).__name__}.")
+    return value, source
+
+
+def _raw(
+    stack_config: Mapping[str, Any], key: str, env: Mapping[str, str], var: str
+) -> tuple[Any, str]:
+    """The first value set (blank text counts as unset; text is stripped) and where it came
+    from."""
     value = stack_config.get(key)
-    if isinstance(value, str) and value.strip():
-        return value.strip(), f"stack config {key}"
-    value = env.get(var)
-    if value and value.strip():
-        return value.strip(), f"environment variable {var}"
+    if value is not None and not (isinstance(value, str) and not value.strip()):
+        return (value.strip() if isinstance(value, str) else value), f"stack config {key}"
+    text = env.get(var)
+    if text and text.strip():
+        return text.strip(), f"environment variable {var}"
     return None, "default"
 
 
 def _checked_url(url: str, source: str) -> str:
-    """The API base URL without a trailing slash; plain HTTP only for a loopback emulator.
+    """The API base URL, without a trailing slash; plain HTTP only for a loopback emulator.
 
     Messages name the host only: a URL may carry credentials, which must not be echoed.
     """
@@ -146,6 +186,13 @@ def _checked_url(url: str, source: str) -> str:
         raise ConfigurationError(
             f"{source} must be a plain base URL such as {DEFAULT_API_URL}, without credentials, "
             "a query or a fragment."
+        )
+    if parts.path.strip("/"):
+        # Every request path starts with /v1/...: a base URL with a path (often a copied
+        # ".../v1") makes every call a 404, which must never read as "the job was deleted".
+        raise ConfigurationError(
+            f"{source} must be the API's base URL without a path, such as {DEFAULT_API_URL} "
+            "(the provider adds /v1/... itself)."
         )
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ConfigurationError(

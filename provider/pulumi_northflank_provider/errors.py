@@ -6,14 +6,20 @@ what Northflank answered and what to do next. None of them ever contains the API
 
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ParamSpec, Protocol, TypeVar
+
+from . import rate_limit
+
+#: Northflank's own messages are short; anything longer (a proxy's debug page) is cut here.
+MAX_QUOTED = 500
 
 
 class NorthflankError(Exception):
-    """Base class of every error this provider raises on purpose."""
+    """Base class of every error this provider raises on purpose: an expected failure, which the
+    user sees as its message alone (see :func:`concise`)."""
 
 
 class ConfigurationError(NorthflankError):
@@ -57,8 +63,10 @@ class ApiError(NorthflankError):
         attempts: int = 1,
         headers: Mapping[str, str] | None = None,
         token_source: str = "",
+        retries_stopped: str | None = None,
     ) -> None:
         self.call = call
+        self.retries_stopped = retries_stopped
         self.token_source = token_source
         self.status = status
         self.api_message = message
@@ -68,13 +76,9 @@ class ApiError(NorthflankError):
         super().__init__(self._text())
 
     @property
-    def resets_in(self) -> int | None:
+    def resets_in(self) -> float | None:
         """Seconds until the rate limit resets, from Retry-After or x-ratelimit-reset."""
-        for name in ("Retry-After", "x-ratelimit-reset"):
-            value = next((v for k, v in self.headers.items() if k.lower() == name.lower()), "")
-            if value.strip().isdigit():
-                return int(value)
-        return None
+        return rate_limit.resets_in(self.headers)
 
     @property
     def hint(self) -> str:
@@ -110,7 +114,7 @@ class ApiError(NorthflankError):
         if self.status == 429:
             resets = self.resets_in
             when = (
-                f"it resets in {resets} s (at {_clock(resets)} UTC)"
+                f"it resets in {resets:.0f} s (at {rate_limit.clock(resets)} UTC)"
                 if resets is not None
                 else "Northflank did not say when it resets"
             )
@@ -124,18 +128,52 @@ class ApiError(NorthflankError):
         return "See Northflank's message above."
 
     def _text(self) -> str:
-        reference = f" (error id {self.error_id})" if self.error_id else ""
-        said = f": {self.api_message}" if self.api_message else ""
+        reference = f" (error id {quoted(self.error_id)})" if self.error_id else ""
+        said = f": {quoted(self.api_message)}" if self.api_message else ""
         tries = f" (after {self.attempts} attempts)" if self.attempts > 1 else ""
+        stopped = (
+            f" Retrying stopped: {self.retries_stopped}."
+            if self.retries_stopped and self.status != 429  # the 429 hint says it in its words
+            else ""
+        )
         return (
             f"Could not {self.call.action}: Northflank answered HTTP {self.status} to "
-            f"{self.call.method} {self.call.path}{tries}{said}{reference}. {self.hint}"
+            f"{self.call.method} {self.call.path}{tries}{said}{reference}.{stopped} {self.hint}"
         )
 
 
-def _clock(seconds_from_now: int) -> str:
-    return time.strftime("%H:%M:%S", time.gmtime(time.time() + seconds_from_now))
+def quoted(text: str) -> str:
+    """Text from an answer, as an error shows it: on one line, and not too long."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= MAX_QUOTED else flat[:MAX_QUOTED] + f"... ({len(flat)} characters)"
 
 
 class TransportError(NorthflankError):
     """No usable answer came back: the connection failed, timed out, or the body was unreadable."""
+
+
+class InputError(NorthflankError):
+    """A value the engine passed cannot be used (e.g. a malformed ID given to ``get``)."""
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def concise(method: Callable[P, R]) -> Callable[P, R]:
+    """Expected failures reach the user as their message, not a stack trace.
+
+    The dynamic provider host sends ``traceback.format_exc()`` as the error (pulumi >= 3.260), so
+    an ``ApiError`` raised deep in the HTTP client would arrive as a screen of frames before the
+    one line that matters. Re-raised here without its traceback, it shows a couple of frames and
+    the message. Anything else is a bug and keeps its whole traceback.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except NorthflankError as exc:
+            raise exc.with_traceback(None) from None
+
+    return wrapper

@@ -42,3 +42,28 @@ def parse(reference: str) -> ImageRef:
     if host is None and rest.startswith("library/") and rest.count("/") == 1:
         rest = rest[len("library/") :]
     return ImageRef(host, rest)
+
+
+#: Digest lengths of the registered OCI algorithms (hex characters).
+_DIGEST_LENGTHS = {"sha256": 64, "sha512": 128}
+_DIGEST = re.compile(r"([a-z0-9]+(?:[.+_-][a-z0-9]+)*):([0-9a-f]+)")
+
+
+class Digest:
+    """An image digest, when there is one, is ``<algorithm>:<hex>`` as OCI defines it:
+    ``nginx@sha256:abc`` matches Northflank's pattern and only fails when the image is pulled."""
+
+    words = (
+        "pinned, if by digest, with <algorithm>:<lower-case hex> (sha256 takes 64 hex "
+        "characters, as in app@sha256:<64 hex>)"
+    )
+
+    def accepts(self, value: str) -> bool:
+        _, at, digest = value.rpartition("@")
+        if not at:
+            return True
+        found = _DIGEST.fullmatch(digest)
+        if found is None:
+            return False
+        wanted = _DIGEST_LENGTHS.get(found.group(1))
+        return len(found.group(2)) == wanted if wanted else len(found.group(2)) >= 32

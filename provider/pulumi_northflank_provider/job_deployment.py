@@ -29,8 +29,20 @@ from pulumi.dynamic import (
 )
 
 from . import config, log, readback
-from .errors import Call
-from .wire import AnyOf, Block, Body, Choice, Field, Length, Pattern, Variant, contains_unknown
+from .errors import Call, InputError, NorthflankError, concise, quoted
+from .image_ref import Digest
+from .wire import (
+    AnyOf,
+    Block,
+    Body,
+    Choice,
+    Field,
+    Length,
+    Pattern,
+    Stricter,
+    Variant,
+    contains_unknown,
+)
 
 if TYPE_CHECKING:
     from .api_client import NorthflankClient
@@ -70,6 +82,37 @@ BUILDPACK_CONFIG_TYPES = (
     "customEntrypointCustomCommand",
     "originalEntrypointCustomCommand",
 )
+#: What undoes a runtime block: the image's (or buildpack's) own entrypoint and command.
+RUNTIME_DEFAULT = {"configType": "default"}
+#: IDs are short slugs; the limit keeps a mistaken value from travelling into paths and errors.
+ID_LENGTH = Length(1, 100)
+GIT_SHA = AnyOf(
+    (
+        Pattern(r"^[0-9a-f]{40}$", "a commit SHA in lower-case hex (40 characters)"),
+        Choice(("latest",)),
+    )
+)
+
+#: Where check() is stricter than Northflank's published schema, on purpose: each of these
+#: passes the API's validation today and fails later (at pull or build time), or can do nothing.
+#: The schema-oracle test accepts a difference from Northflank's schema only where one of these
+#: explains it.
+STRICTER = Stricter(
+    rules={
+        "teamId": (ID_LENGTH,),
+        "projectId": (ID_LENGTH,),
+        "jobId": (ID_LENGTH,),
+        "external.credentials": (ID_LENGTH,),
+        # Northflank's pattern takes any characters after "@".
+        "external.imagePath": (Digest(),),
+        # Northflank's schema counts 40 characters; a Git SHA is hex.
+        "internal.buildSHA": (GIT_SHA,),
+    },
+    # An empty command passes the schema and the API, and fails when the job runs.
+    needed_values_not_blank=True,
+    # {} is a valid body that changes nothing: as a resource it would manage nothing.
+    something_to_manage=True,
+)
 
 BODY = Body(
     path_params=(
@@ -107,6 +150,7 @@ BODY = Body(
                 "customCommand": ("customCommand",),
                 "customEntrypointCustomCommand": ("customEntrypoint", "customCommand"),
             },
+            reset=RUNTIME_DEFAULT,
         ),
         Block(
             "buildpack",
@@ -123,6 +167,7 @@ BODY = Body(
                 "customEntrypointCustomCommand": ("customEntrypoint", "customCommand"),
                 "originalEntrypointCustomCommand": ("customCommand",),
             },
+            reset=RUNTIME_DEFAULT,
         ),
     ),
     variants=(
@@ -130,6 +175,7 @@ BODY = Body(
         Variant("an internal build", "internal", frozenset({"buildpack", "docker"})),
         Variant("runtime settings only", None, frozenset({"buildpack", "docker"})),
     ),
+    stricter=STRICTER,
 )
 
 #: Changing these points the resource at another job: replace it, never update in place.
@@ -141,6 +187,7 @@ UPDATE_PERMISSION = (
     "'Project > Services > Deployment > Update Deployment')"
 )
 READ_PERMISSION = "'Project > Jobs > General > Read'"
+PROJECT_READ_PERMISSION = "'Project > General > Read'"  # UNCONFIRMED: not named in the docs
 
 
 @dataclass(frozen=True)
@@ -153,11 +200,14 @@ class JobTarget:
     team_id: str | None = None
 
     @property
+    def project_path(self) -> str:
+        team = f"/teams/{quote(self.team_id, safe='')}" if self.team_id else ""
+        return f"/v1{team}/projects/{quote(self.project_id, safe='')}"
+
+    @property
     def deployment_path(self) -> str:
         """The one place that names the (deprecated, but only) endpoint for a job's deployment."""
-        team = f"/teams/{quote(self.team_id, safe='')}" if self.team_id else ""
-        project, job = quote(self.project_id, safe=""), quote(self.job_id, safe="")
-        return f"/v1{team}/projects/{project}/jobs/{job}/deployment"
+        return f"{self.project_path}/jobs/{quote(self.job_id, safe='')}/deployment"
 
     @property
     def resource_id(self) -> str:
@@ -170,13 +220,18 @@ class JobTarget:
     def call(self, method: str, action: str, permission: str) -> Call:
         return Call(method, self.deployment_path, f"{action} of {self}", self, permission)
 
+    def project_call(self) -> Call:
+        team = f" of team '{self.team_id}'" if self.team_id else ""
+        action = f"read project '{self.project_id}'{team}"
+        return Call("GET", self.project_path, action, self, PROJECT_READ_PERMISSION)
+
     @staticmethod
     def parse(id_: str) -> JobTarget:
         parts = id_.split("/")
         if len(parts) not in (2, 3) or not all(parts):
-            raise ValueError(
+            raise InputError(
                 "a JobDeployment ID has the form '<projectId>/<jobId>' or "
-                f"'<teamId>/<projectId>/<jobId>'; got {id_!r}"
+                f"'<teamId>/<projectId>/<jobId>'; got {quoted(repr(id_))}"
             )
         project_id, job_id = parts[-2:]
         return JobTarget(project_id, job_id, parts[0] if len(parts) == 3 else None)
@@ -211,10 +266,13 @@ class JobDeploymentProvider(ResourceProvider):
 
     # check and diff run during previews: no HTTP, no token needed.
 
+    @concise
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        self._settings()  # a setting that can never work fails the preview, not only `up`
         failures = [CheckFailure(path, reason) for path, reason in BODY.validate(news)]
         return CheckResult(news, failures)
 
+    @concise
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         old, new = BODY.managed(olds), BODY.managed(news)
         changed = [
@@ -229,18 +287,21 @@ class JobDeploymentProvider(ResourceProvider):
             delete_before_replace=bool(replaces),
         )
 
+    @concise
     def create(self, props: dict[str, Any]) -> CreateResult:
         self._post(props)
         return CreateResult(JobTarget.declared(props).resource_id, BODY.managed(props))
 
+    @concise
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        self._post(news)
+        self._post(news, previous=olds)
         outs = BODY.managed(news)
         # What was read back still describes the job if its source did not change.
         if all(olds.get(k) == news.get(k) for k in ("external", "internal")):
             outs.update({k: olds[k] for k in readback.READ_ONLY_OUTPUTS if k in olds})
         return UpdateResult(outs)
 
+    @concise
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         declared = BODY.managed(props)
         adopting = "projectId" not in declared  # JobDeployment.get(): nothing declared, only the ID
@@ -260,30 +321,59 @@ class JobDeploymentProvider(ResourceProvider):
         try:
             live = self._runtime.client.send(settings, call)
         except NotFound:
+            self._confirm_gone(settings, target)
             log.info(f"{str(target).capitalize()} no longer exists; removing it from the stack.")
             return ReadResult("", {})
-        live = live if isinstance(live, Mapping) else {}
+        if not isinstance(live, Mapping) or not any(block.key in live for block in BODY.blocks):
+            raise UnexpectedAnswer(
+                f"Could not {call.action}: Northflank answered HTTP 200 to GET {call.path}, but "
+                f"the answer is not a job's deployment (its data is {_shape(live)}). The state is "
+                "kept as it was; check northflank:apiUrl and any proxy in between."
+            )
         if adopting:
             outs = {**declared, **readback.as_declared(BODY, live)}
         else:
             outs = readback.reconcile(BODY, declared, live, log.debug)
         return ReadResult(JobTarget.declared(declared).resource_id, outs, BODY.managed(outs))
 
+    @concise
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         log.info(
             f"No longer managing the deployment of {JobTarget.declared(props)}. Northflank cannot "
             "undeploy a job, so the job keeps its current deployment."
         )
 
-    def _post(self, props: Mapping[str, Any]) -> None:
+    def _confirm_gone(self, settings: config.Settings, target: JobTarget) -> None:
+        """Return only if the job is really gone: its project is still visible to the token.
+
+        A 404 for the job also comes from a wrong base URL, token or team, and dropping the
+        resource then would lose it from the stack on a mere misconfiguration. This extra GET is
+        made only on this rare path, so refreshes still cost one request per resource.
+        """
+        if self._runtime.client.exists(settings, target.project_call()):
+            return
+        team = f" in team '{target.team_id}'" if target.team_id else ""
+        raise NotVisible(
+            f"Could not tell whether {target} still exists: Northflank answered 404 for the job "
+            f"and for project '{target.project_id}'{team} too, as it does for a wrong API URL, "
+            "token or team. The resource is kept in the stack. Check northflank:apiUrl, that the "
+            "token belongs to the team that owns the project (northflank:teamId or team_id), and "
+            "the project ID. If the project really was deleted, remove the resource from the "
+            "stack with `pulumi state delete <urn>` (`pulumi stack --show-urns` lists the URNs)."
+        )
+
+    def _post(self, props: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> None:
         settings = self._settings()
         target = self._target(props, settings)
-        body = BODY.to_request(props)
+        body = BODY.to_request(props, previous)
         log.debug(f"POST {target.deployment_path} body: {json.dumps(BODY.redacted(body))}")
         self._runtime.client.send(
             settings, target.call("POST", "set the deployment", UPDATE_PERMISSION), body
         )
-        log.info(f"Deployment of {target} set: {describe(body)}.")
+        reset = [key for key in body if key not in props]  # sent only to undo a removed block
+        kept = describe({k: v for k, v in body.items() if k not in reset})
+        undone = f"; {' and '.join(reset)} reset to default (removed from the program)"
+        log.info(f"Deployment of {target} set: {kept}{undone if reset else ''}.")
 
     def _target(self, props: Mapping[str, Any], settings: config.Settings) -> JobTarget:
         """The job to call: a declared team wins over the provider-wide northflank:teamId."""
@@ -294,6 +384,22 @@ class JobDeploymentProvider(ResourceProvider):
 
     def _settings(self) -> config.Settings:
         return config.resolve(self._runtime.stack_config)
+
+
+class UnexpectedAnswer(NorthflankError):
+    """A 200 whose content is not what the endpoint returns."""
+
+
+class NotVisible(NorthflankError):
+    """Northflank cannot see the project either: a 404 that does not prove the job is gone."""
+
+
+def _shape(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, Mapping):
+        return "an object without any deployment field"
+    return f"a {type(value).__name__}"
 
 
 DEPRECATION_NOTICE = (

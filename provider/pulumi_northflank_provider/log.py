@@ -27,13 +27,28 @@ def info(message: str) -> None:
     pulumi.log.info(f"[northflank] {message}")
 
 
+def warn(message: str) -> None:
+    pulumi.log.warn(f"[northflank] {message}")
+
+
 def info_once(key: str, message: str) -> None:
     """An info line written at most once per plugin process (one ``pulumi`` run)."""
+    if _first_time(key):
+        info(message)
+
+
+def warn_once(key: str, message: str) -> None:
+    """A warning written at most once per plugin process (one ``pulumi`` run)."""
+    if _first_time(key):
+        warn(message)
+
+
+def _first_time(key: str) -> bool:
     with _once_lock:
         if key in _once:
-            return
+            return False
         _once.add(key)
-    info(message)
+        return True
 
 
 def debug(message: str) -> None:

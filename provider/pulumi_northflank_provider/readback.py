@@ -1,6 +1,6 @@
 """Compare a job's declared deployment with the one Northflank reports, under the read-back rules.
 
-``GET .../jobs/{jobId}/deployment`` does not echo the request (see docs/northflank-api notes):
+``GET .../jobs/{jobId}/deployment`` does not echo the request (see ``docs/northflank-api.md``):
 
 * ``external.imagePath`` comes back without the registry host, which becomes ``registryProvider``;
 * ``external.credentials`` is never returned (only ``privateImage`` hints at it);

@@ -1,12 +1,16 @@
-"""When and how long to retry a Northflank API call: urllib3's ``Retry``, with two additions.
+"""When and how long to retry a Northflank API call: urllib3's ``Retry``, with these additions.
 
-* On a 429 without ``Retry-After``, wait for Northflank's ``x-ratelimit-reset`` (seconds).
+* On a 429 without ``Retry-After``, wait for Northflank's ``x-ratelimit-reset``.
+* ``Retry-After`` and ``x-ratelimit-reset`` are read by :mod:`rate_limit`: a malformed, negative
+  or absurd value counts as absent (urllib3 would fail the call on ``Retry-After: abc``).
 * A budget for waiting: one call never waits more than ``max_wait`` seconds in total, nor more than
   ``MAX_SINGLE_WAIT`` at once. When the next wait would break the budget, retrying stops at once
   and the last answer (e.g. the 429) is returned, so the caller can say when the limit resets.
+* An answer that is retried is dropped unread, with its connection: urllib3 would read it to the
+  end, whatever its size, to reuse the connection.
 
-Everything else is urllib3's: exponential backoff with jitter, ``Retry-After`` in seconds or as an
-HTTP date, and which statuses and errors are retried.
+Everything else is urllib3's: exponential backoff with jitter, and which statuses and errors are
+retried.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from typing import Any
 from urllib3.exceptions import MaxRetryError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
+
+from . import rate_limit
 
 #: Transient answers. Everything else (400, 401, 403, 404, 409, 422...) fails at once.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -32,6 +38,8 @@ class NorthflankRetry(Retry):
         super().__init__(*args, **kwargs)
         self.max_wait = max_wait
         self.waited = waited
+        #: Why retrying stopped early, if the budget stopped it (the answer then says the rest).
+        self.stopped: RetryBudgetExceeded | None = None
 
     def new(self, **kw: Any) -> NorthflankRetry:
         kw.setdefault("max_wait", self.max_wait)
@@ -39,11 +47,9 @@ class NorthflankRetry(Retry):
         return _ours(super().new(**kw))
 
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
-        after = super().get_retry_after(response)
+        after = rate_limit.retry_after_seconds(response.headers.get("Retry-After"))
         if after is None and response.status == 429:
-            reset = (response.headers.get("x-ratelimit-reset") or "").strip()
-            if reset.isdigit():
-                return float(reset)
+            return rate_limit.reset_seconds(response.headers.get("x-ratelimit-reset"))
         return after
 
     def next_wait(self, response: BaseHTTPResponse | None) -> float:
@@ -65,12 +71,18 @@ class NorthflankRetry(Retry):
         retry = _ours(super().increment(method, url, response, error, _pool, _stacktrace))
         wait = retry.next_wait(response)
         if wait > MAX_SINGLE_WAIT or retry.waited + wait > self.max_wait:
-            reason = RetryBudgetExceeded(
-                f"the next wait ({wait:.0f} s) would exceed the retry budget "
-                f"({self.max_wait:g} s, {retry.waited:.0f} s already waited)"
-            )
+            if wait > MAX_SINGLE_WAIT:
+                limit = f"be longer than the longest single wait ({MAX_SINGLE_WAIT:g} s)"
+            else:
+                limit = (
+                    f"exceed northflank:maxRetryWait ({self.max_wait:g} s; "
+                    f"{retry.waited:.0f} s already waited)"
+                )
+            self.stopped = RetryBudgetExceeded(f"the next wait ({wait:.0f} s) would {limit}")
             # With raise_on_status=False, urllib3 hands back the last response instead.
-            raise MaxRetryError(_pool, url or "", reason) from error
+            raise MaxRetryError(_pool, url or "", self.stopped) from error
+        if response is not None:
+            response.close()  # retried: its body is never read (see the module's docstring)
         return retry
 
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:

@@ -8,6 +8,10 @@ A resource module declares its body once (``Body`` of ``Block`` of ``Field``); t
 
 so a rule is never written twice. Values that are still unknown during a preview
 (``pulumi.output.Unknown``) are accepted wherever they stand: they cannot be checked yet.
+
+A body's rules are Northflank's (its published schema, and the rules its field descriptions state)
+plus, listed apart in a ``Stricter``, the ones this provider adds on purpose; a broken rule of
+the second kind is reported as a ``Problem`` with ``ours=True``.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN as UNKNOWN_SENTINEL
@@ -36,6 +40,15 @@ def contains_unknown(value: object) -> bool:
     if isinstance(value, (list, tuple)):
         return any(contains_unknown(v) for v in value)
     return False
+
+
+class Problem(NamedTuple):
+    """A broken rule: the property path and the reason in plain words. ``ours`` marks a rule this
+    provider adds to Northflank's (see ``Stricter``)."""
+
+    path: str
+    reason: str
+    ours: bool = False
 
 
 class Rule(Protocol):
@@ -127,14 +140,16 @@ class Field:
     required: bool = False
     rules: tuple[Rule, ...] = ()
 
-    def problems(self, path: str, value: object) -> list[str]:
+    def problems(self, path: str, value: object, stricter: tuple[Rule, ...] = ()) -> list[Problem]:
+        """Northflank's rules first; ``stricter`` ones (ours) only for a value that passes them."""
         if is_unknown(value):
             return []
         if not isinstance(value, str):
-            return [f"{path} must be a string, not {_json_type(value)}"]
-        broken = [rule.words for rule in self.rules if not rule.accepts(value)]
-        if broken:
-            return [f"{path} must be " + " and ".join(broken)]
+            return [Problem(path, f"{path} must be a string, not {_json_type(value)}")]
+        for rules, ours in ((self.rules, False), (stricter, True)):
+            broken = [rule.words for rule in rules if not rule.accepts(value)]
+            if broken:
+                return [Problem(path, f"{path} must be " + " and ".join(broken), ours)]
         return []
 
 
@@ -144,13 +159,15 @@ class Block:
 
     ``needs`` holds the rules the JSON Schema leaves to prose: when the ``selector`` field has a
     given value, these other fields are required (``docker.customCommand`` is required when
-    ``docker.configType`` is ``customCommand``).
+    ``docker.configType`` is ``customCommand``). ``reset`` is the value that undoes the block
+    (sent when a declared block is removed from the program); ``None`` if nothing undoes it.
     """
 
     key: str
     fields: tuple[Field, ...]
     selector: str | None = None
     needs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    reset: Mapping[str, str] | None = None
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -164,34 +181,40 @@ class Block:
             return self.keys
         return (self.selector, *self.needs.get(selected, ()))
 
-    def problems(self, value: object) -> list[tuple[str, str]]:
+    def problems(self, value: object, stricter: Stricter) -> list[Problem]:
         if is_unknown(value):
             return []
         if not isinstance(value, Mapping):
-            return [(self.key, f"{self.key} must be an object, not {_json_type(value)}")]
-        out: list[tuple[str, str]] = []
+            return [Problem(self.key, f"{self.key} must be an object, not {_json_type(value)}")]
+        out: list[Problem] = []
         for key in value:
             if key not in self.keys:
-                out.append((f"{self.key}.{key}", _unknown_key(f"{self.key}.{key}", self.keys)))
+                path = f"{self.key}.{key}"
+                out.append(Problem(path, _unknown_key(path, self.keys)))
         for f in self.fields:
             path = f"{self.key}.{f.key}"
             if f.key in value:
-                out.extend((path, p) for p in f.problems(path, value[f.key]))
+                out.extend(f.problems(path, value[f.key], stricter.rules.get(path, ())))
             elif f.required:
-                out.append((path, f"{path} is required"))
+                out.append(Problem(path, f"{path} is required"))
         if self.selector is not None:
             selected = value.get(self.selector)
             if isinstance(selected, str) and not is_unknown(selected):
                 for needed in self.needs.get(selected, ()):
-                    if needed not in value:
-                        path = f"{self.key}.{needed}"
-                        out.append(
-                            (
-                                path,
-                                f"{path} is required when {self.key}.{self.selector} is {selected}",
-                            )
-                        )
+                    out.extend(self._needed(value, needed, selected, stricter))
         return out
+
+    def _needed(
+        self, value: Mapping[str, Any], needed: str, selected: str, stricter: Stricter
+    ) -> list[Problem]:
+        path = f"{self.key}.{needed}"
+        when = f"when {self.key}.{self.selector} is {selected}"
+        if needed not in value:
+            return [Problem(path, f"{path} is required {when}")]
+        given = value[needed]
+        if stricter.needed_values_not_blank and isinstance(given, str) and not given.strip():
+            return [Problem(path, f"{path} must not be empty {when}", ours=True)]
+        return []
 
 
 @dataclass(frozen=True)
@@ -204,12 +227,29 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class Stricter:
+    """Where ``check()`` is stricter than Northflank's published rules, on purpose: a value the API
+    would accept today and fail on later, or a declaration that could not do anything.
+
+    * ``rules``: more rules for the string at a property path (only for a value that passes
+      Northflank's own);
+    * ``needed_values_not_blank``: a ``custom*`` value its ``configType`` requires is not blank;
+    * ``something_to_manage``: a body declares at least one block.
+    """
+
+    rules: Mapping[str, tuple[Rule, ...]] = field(default_factory=dict)
+    needed_values_not_blank: bool = False
+    something_to_manage: bool = False
+
+
+@dataclass(frozen=True)
 class Body:
     """A request body: path parameters plus blocks, with exactly one variant chosen."""
 
     path_params: tuple[Field, ...]
     blocks: tuple[Block, ...]
     variants: tuple[Variant, ...]
+    stricter: Stricter = field(default_factory=Stricter)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -227,26 +267,41 @@ class Body:
 
     def validate(self, bag: Bag) -> list[tuple[str, str]]:
         """Every broken rule as ``(property path, reason in plain words)``; empty when valid."""
-        out: list[tuple[str, str]] = []
+        return [(p.path, p.reason) for p in self.problems(bag)]
+
+    def problems(self, bag: Bag) -> list[Problem]:
+        """Every broken rule, each marked with whose rule it is."""
+        out: list[Problem] = []
         for key in bag:
             if key not in self.keys and not key.startswith("__"):
-                out.append((key, _unknown_key(key, self.keys)))
+                out.append(Problem(key, _unknown_key(key, self.keys)))
         for param in self.path_params:
             if param.key in bag:
-                out.extend((param.key, p) for p in param.problems(param.key, bag[param.key]))
+                rules = self.stricter.rules.get(param.key, ())
+                out.extend(param.problems(param.key, bag[param.key], rules))
             elif param.required:
-                out.append((param.key, f"{param.key} is required"))
+                out.append(Problem(param.key, f"{param.key} is required"))
         for block in self.blocks:
             if block.key in bag:
-                out.extend(block.problems(bag[block.key]))
+                out.extend(block.problems(bag[block.key], self.stricter))
         out.extend(self._variant_problems(bag))
+        if self.stricter.something_to_manage and not any(b.key in bag for b in self.blocks):
+            out.append(Problem("", self._nothing_to_manage(), ours=True))
         return out
 
-    def _variant_problems(self, bag: Bag) -> list[tuple[str, str]]:
+    def _nothing_to_manage(self) -> str:
+        sources = [v.source for v in self.variants if v.source]
+        others = [b.key for b in self.blocks if b.key not in sources]
+        return (
+            f"nothing to manage: declare a deployment source ({' or '.join(sources)}), a runtime "
+            f"block ({' or '.join(others)}), or both"
+        )
+
+    def _variant_problems(self, bag: Bag) -> list[Problem]:
         sources = [v.source for v in self.variants if v.source is not None and v.source in bag]
         if len(sources) > 1:
             return [
-                (
+                Problem(
                     sources[1],
                     f"{' and '.join(sources)} cannot be used together: choose one deployment "
                     "source, or neither to change only the runtime settings",
@@ -260,7 +315,7 @@ class Body:
                     v.source or "no source" for v in self.variants if block.key in v.allows
                 ]
                 out.append(
-                    (
+                    Problem(
                         block.key,
                         f"{block.key} cannot be used with {variant.source}; it is allowed only "
                         f"with {' or '.join(allowed_with)}",
@@ -298,10 +353,28 @@ class Body:
                 }
         return out
 
-    def to_request(self, bag: Bag) -> dict[str, Any]:
-        """The JSON body: the declared blocks with their set fields, path parameters left out."""
+    def to_request(self, bag: Bag, previous: Bag | None = None) -> dict[str, Any]:
+        """The JSON body: the declared blocks with their set fields, path parameters left out.
+
+        A block that ``previous`` (the last applied declaration) had and ``bag`` no longer has is
+        sent as its ``reset``, where the chosen variant allows it: removing a setting from the
+        program undoes it, rather than leaving it behind unmanaged.
+        """
         params = {p.key for p in self.path_params}
-        return {k: v for k, v in self.managed(bag).items() if k not in params}
+        body = {k: v for k, v in self.managed(bag).items() if k not in params}
+        return {**body, **self._resets(bag, previous or {})}
+
+    def _resets(self, bag: Bag, previous: Bag) -> dict[str, Any]:
+        """The blocks ``previous`` declared and ``bag`` removed, each as its reset value."""
+        allowed = self.variant_of(bag).allows
+        return {
+            block.key: dict(block.reset)
+            for block in self.blocks
+            if block.reset is not None
+            and block.key in allowed
+            and previous.get(block.key) is not None
+            and block.key not in bag
+        }
 
 
 def _unknown_key(path: str, known: tuple[str, ...]) -> str:
