@@ -45,6 +45,11 @@ class EmulatorProcess:
             answer = self.http.put(f"{self.url}/_emulator/projects/{project}/jobs/{job_id}")
             answer.raise_for_status()
 
+    def script_runs(self, project: str, job_id: str, **script: Any) -> None:
+        """How the job's next runs go (``seconds``, ``outcome``, ``logs``)."""
+        target = f"{self.url}/_emulator/projects/{project}/jobs/{job_id}/run-script"
+        self.http.put(target, json=script).raise_for_status()
+
     def recorded(self) -> list[dict[str, Any]]:
         """Every API request since the last ``clear()`` (control routes are not recorded)."""
         answer = self.http.get(f"{self.url}/_emulator/requests")

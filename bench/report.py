@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .http_counts import FLOOR
+from .run_requests import TARGET_REQUESTS, TARGET_SECONDS
 
 APPLY_RATIO_TARGET, APPLY_RATIO_AT = 1.3, 100
 PREVIEW_RATIO_TARGET = 2.0
@@ -125,6 +126,19 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             f"<= {GROWTH_MB_TARGET:g} MB",
             memory["growth_mb"] <= GROWTH_MB_TARGET,
             f"{memory['growth_mb']:+.2f} MB",
+        )
+    )
+    runs = results["run_requests"]
+    at = [c for c in runs["computed"] if c["seconds"] == TARGET_SECONDS]
+    out.append(
+        _target(
+            f"requests per job run <= {TARGET_REQUESTS} for a {TARGET_SECONDS / 60:g}-minute run",
+            at[0]["requests"] <= TARGET_REQUESTS
+            and runs["measured"]["polls"] == runs["measured"]["expected_polls"],
+            f"{at[0]['requests']} (computed from the schedule; the measured "
+            f"{runs['measured']['seconds']:g} s run took {runs['measured']['requests']} requests, "
+            f"{runs['measured']['polls']} of them polls, as the schedule says: "
+            f"{runs['measured']['expected_polls']})",
         )
     )
     for peer in results["peers"]:
@@ -262,6 +276,7 @@ def table(results: dict[str, Any]) -> str:
         "HTTP requests per operation (emulator count, floor in brackets): "
         + ", ".join(f"{op} {counts[op]['requests']} ({counts[op]['floor']})" for op in FLOOR),
         "  refresh sends: " + "; ".join(counts["refresh"]["calls"]),
+        _run_requests_line(results["run_requests"]),
         f"Serialized provider per resource: {results['provider_bytes']['job_deployment']} bytes "
         f"(trivial provider: {results['provider_bytes']['trivial']} bytes)",
         f"Plugin start-up to first Check (Configure included): {startup['provider_s']:.3f} s, "
@@ -276,6 +291,15 @@ def table(results: dict[str, Any]) -> str:
     out += [f"  {t['status']:<4}  {t['target']}: {t['detail']}" for t in results["targets"]]
     out.append(f"\nTotal time: {results['elapsed_s']:.0f} s")
     return "\n".join(out)
+
+
+def _run_requests_line(runs: dict[str, Any]) -> str:
+    measured = runs["measured"]
+    computed = ", ".join(f"{c['seconds'] / 60:g} min {c['requests']}" for c in runs["computed"])
+    return (
+        f"Requests per job run ({runs['schedule']}): measured for a {measured['seconds']:g} s "
+        f"run {measured['requests']}; computed {computed}"
+    )
 
 
 # --- files ---------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from tests.engine import Plugin
 
-from . import footprint, http_counts
+from . import footprint, http_counts, run_requests
 from .bare_provider import BareProvider
 from .emulator import EmulatorProcess
 from .measure import Stats, callers, ratio
@@ -63,6 +63,12 @@ class Runner:
                 progress("HTTP requests per operation")
                 job_id = fresh_jobs(1, "count")[0]
                 results["http_requests"] = http_counts.count(plugin, emulator, job_id)
+                progress(f"requests per job run ({run_requests.MEASURED_SECONDS:g} s run)")
+                results["run_requests"] = {
+                    "schedule": run_requests.schedule(),
+                    "measured": run_requests.measure(plugin, emulator, "run-requests"),
+                    "computed": run_requests.computed(),
+                }
                 results["throughput"] = self._throughput(plugin, emulator, pool, peers)
             finally:
                 plugin.close()

@@ -4,8 +4,9 @@
     python scripts/reference.py --check  # exit 1 if docs/reference.md is out of date
 
 Descriptions come from the SDK (``:param x:`` lines, and the docstrings under output annotations);
-rules (required, patterns, lengths, choices, "required when") from the provider's ``BODY``. So the
-page cannot drift from either, and an argument without a description is an error.
+rules (required, patterns, lengths, choices, "required when", defaults) from each resource's
+declaration in the provider. So the page cannot drift from either, and an argument without a
+description is an error.
 """
 
 from __future__ import annotations
@@ -19,8 +20,22 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pulumi_northflank as sdk
-from pulumi_northflank_provider.job_deployment import BODY
-from pulumi_northflank_provider.wire import AnyOf, Block, Choice, Field, Length, Pattern, Rule
+from pulumi_northflank_provider.job_deployment import BODY, JOB_DEPLOYMENT
+from pulumi_northflank_provider.job_run import JOB_RUN
+from pulumi_northflank_provider.wire import (
+    AnyOf,
+    Block,
+    Choice,
+    Declaration,
+    Flag,
+    Integer,
+    JsonList,
+    Length,
+    Pattern,
+    Property,
+    Rule,
+    StringMap,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "reference.md"
@@ -56,10 +71,16 @@ def documented_params(
 
 
 def attribute_docs(cls: type) -> dict[str, str]:
-    """Docstrings written under annotated class attributes (read from the source)."""
+    """The outputs' docs: docstrings under annotated class attributes (read from the source), or
+    of properties that return an ``Output``."""
     tree = ast.parse(inspect.getsource(cls))
     body = tree.body[0].body  # type: ignore[attr-defined]
     out = {}
+    for node in body:
+        if isinstance(node, ast.FunctionDef) and any(
+            isinstance(d, ast.Name) and d.id == "property" for d in node.decorator_list
+        ):
+            out[node.name] = " ".join((ast.get_docstring(node) or "").split())
     for node, following in itertools.pairwise(body):
         if (
             isinstance(node, ast.AnnAssign)
@@ -80,8 +101,20 @@ def rule_words(rule: Rule) -> str:
     return rule.words
 
 
-def field_rules(field: Field, block: Block | None = None) -> str:
-    words = [rule_words(r) for r in field.rules]
+def field_rules(field: Property, declaration: Declaration, block: Block | None = None) -> str:
+    path = f"{block.key}.{field.key}" if block else field.key
+    stricter = declaration.body.stricter.rules.get(path, ())
+    if isinstance(field, Flag):
+        words = [f"true or false; default `{str(field.default).lower()}`"]
+    elif isinstance(field, Integer):
+        words = [f"a whole number from {field.min} to {field.max}; default `{field.default}`"]
+    elif isinstance(field, StringMap):
+        words = [f"an object of strings; each key {rule_words(field.key_rule)}"]
+    elif isinstance(field, JsonList):
+        words = ["a list of JSON values"]
+    else:
+        words = [rule_words(r) for r in field.rules]
+    words += [f"{rule_words(r)} (a rule of this provider)" for r in stricter]
     if block is not None and block.selector is not None:
         needed_by = [value for value, fields in block.needs.items() if field.key in fields]
         if needed_by:
@@ -96,7 +129,15 @@ def snake(name: str) -> str:
 
 
 def md(text: str) -> str:
-    """reST ``code`` to Markdown `code`, and ``<``/``>`` escaped outside code spans."""
+    """A docstring as Markdown: reST ``code`` and :role:`x` to `code`, its headings below the
+    page's, and ``<``/``>`` escaped outside code spans and blocks."""
+    text = re.sub(r":\w+:`([^`]+)`", r"`\1`", text)
+    text = re.sub(r"^## ", "#### ", text, flags=re.M)
+    blocks = re.split(r"(```.*?```)", text, flags=re.S)
+    return "".join(block if block.startswith("```") else _inline(block) for block in blocks)
+
+
+def _inline(text: str) -> str:
     parts = re.split(r"(`[^`]*`)", text.replace("``", "`"))
     escaped = (p.replace("<", "&lt;").replace(">", "&gt;") for p in parts)
     return "".join(p if p.startswith("`") else e for p, e in zip(parts, escaped, strict=True))
@@ -107,7 +148,10 @@ def row(*cells: str) -> str:
 
 
 def arguments_table(
-    fields: tuple[Field, ...], docs: dict[str, str], block: Block | None = None
+    fields: tuple[Property, ...],
+    docs: dict[str, str],
+    declaration: Declaration,
+    block: Block | None = None,
 ) -> list[str]:
     lines = [
         row("Argument", "Wire name", "Required", "Rules", "Description"),
@@ -122,7 +166,7 @@ def arguments_table(
                 f"`{name}`",
                 f"`{field.key}`",
                 "yes" if field.required else "no",
-                field_rules(field, block),
+                field_rules(field, declaration, block),
                 docs[name],
             )
         )
@@ -130,27 +174,47 @@ def arguments_table(
 
 
 def render() -> str:
-    resource_docs = documented_params(sdk.JobDeployment.__init__, skip=("self",))
-    outputs = attribute_docs(sdk.JobDeployment)
-    keywords = [n for n in resource_docs if n not in ("resource_name", "args", "opts")]
     lines = [
         "# Reference: `pulumi_northflank`",
         "",
         "<!-- Generated by scripts/reference.py from the SDK's docstrings and the provider's",
         "wire declaration. Do not edit: run `make docs`. Tests fail when this page is stale. -->",
         "",
-        "## `JobDeployment`",
+        *job_deployment_section(),
         "",
-        md(inspect.getdoc(sdk.JobDeployment) or ""),
+        *job_run_section(),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def resource_header(cls: type, declaration: Declaration) -> tuple[list[str], dict[str, str]]:
+    """The resource's description, type token and constructor; and its arguments' docs."""
+    docs = documented_params(cls.__init__, skip=("self",))  # type: ignore[misc]
+    keywords = [n for n in docs if n not in ("resource_name", "args", "opts")]
+    name = declaration.name
+    lines = [
+        f"## `{name}`",
         "",
-        "Type token: `pulumi-python:dynamic/northflank:JobDeployment`. Constructor: "
-        f"`JobDeployment(resource_name, args=None, opts=None, *, {', '.join(keywords)})`, "
-        "or with a `JobDeploymentArgs`.",
+        md(inspect.getdoc(cls) or ""),
+        "",
+        f"Type token: `pulumi-python:dynamic/northflank:{name}`. Constructor: "
+        f"`{name}(resource_name, args=None, opts=None, *, {', '.join(keywords)})`, "
+        f"or with a `{name}Args`.",
         "",
         "### Arguments",
         "",
-        *arguments_table(BODY.path_params, resource_docs),
     ]
+    return lines, docs
+
+
+def outputs_table(cls: type) -> list[str]:
+    lines = ["", "### Outputs", "", row("Output", "Description"), row("---", "---")]
+    return lines + [row(f"`{name}`", doc) for name, doc in attribute_docs(cls).items()]
+
+
+def job_deployment_section() -> list[str]:
+    lines, resource_docs = resource_header(sdk.JobDeployment, JOB_DEPLOYMENT)
+    lines += arguments_table(BODY.path_params, resource_docs, JOB_DEPLOYMENT)
     for block in BODY.blocks:
         lines.append(
             row(
@@ -166,9 +230,7 @@ def render() -> str:
         source = f"`{variant.source}`" if variant.source else "neither `external` nor `internal`"
         allowed = ", ".join(f"`{k}`" for k in sorted(variant.allows))
         lines.append(f"- {variant.name}: {source}, with {allowed}")
-    lines += ["", "### Outputs", "", row("Output", "Description"), row("---", "---")]
-    for name, doc in outputs.items():
-        lines.append(row(f"`{name}`", doc))
+    lines += outputs_table(sdk.JobDeployment)
     for block in BODY.blocks:
         cls = BLOCK_CLASSES[block.key]
         lines += [
@@ -179,9 +241,26 @@ def render() -> str:
             "",
             f"Also accepted as a dict (`{cls.__name__}Dict`) with the same snake_case keys.",
             "",
-            *arguments_table(block.fields, documented_params(cls.__init__)),  # type: ignore[misc]
+            *arguments_table(
+                block.fields,
+                documented_params(cls.__init__),  # type: ignore[misc]
+                JOB_DEPLOYMENT,
+                block,
+            ),
         ]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def job_run_section() -> list[str]:
+    lines, resource_docs = resource_header(sdk.JobRun, JOB_RUN)
+    body = JOB_RUN.body
+    lines += arguments_table((*body.path_params, *body.properties), resource_docs, JOB_RUN)
+    replaced = ", ".join(f"`{snake(key)}`" for key in JOB_RUN.identity)
+    lines += ["", f"A change to {replaced} starts a new run (replaces the resource)."]
+    lines += outputs_table(sdk.JobRun)
+    statuses = ", ".join(f"`{status.value}`" for status in sdk.JobRunStatus)
+    lines += ["", f"`JobRunStatus` (a `str` enum) names the values of `status`: {statuses}."]
+    return lines
 
 
 def _variant_rule(block: str) -> str:

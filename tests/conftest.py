@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from northflank_emulator import Backend, EmulatorServer, Grant
-from northflank_emulator.schema import validate_deployment_body
+from northflank_emulator.schema import validate_deployment_body, validate_run_body
 from pulumi_northflank.job_deployment import _pulumi_version
 
 from .engine import GET_SUPPORTED, Engine, Plugin, secret
@@ -115,6 +115,15 @@ class JobRef:
     def push_commit(self) -> str:
         return str(self._control("POST", "/commits")["deployedSHA"])
 
+    def script_runs(self, **script: Any) -> None:
+        """How the job's next runs go: ``seconds``, ``outcome`` and ``logs``."""
+        self._control("PUT", "/run-script", script)
+
+    def runs(self) -> list[dict[str, Any]]:
+        """The job's runs, newest first, each with the environment it was started with."""
+        runs: list[dict[str, Any]] = self._control("GET", "/runs")
+        return runs
+
     def delete(self) -> None:
         self._control("DELETE")
 
@@ -151,12 +160,16 @@ def api_calls(backend: Backend) -> ApiCalls:
 
 @pytest.fixture(autouse=True)
 def _every_body_sent_matches_northflanks_schema(backend: Backend) -> Iterator[None]:
-    """Every deployment body the provider sends in any test must satisfy the official schema."""
+    """Every body the provider sends in any test must satisfy Northflank's rules for it."""
     start = len(backend.recorded())
     yield
     for request in backend.recorded()[start:]:
-        if request["method"] == "POST" and request["user_agent"].startswith(PROVIDER_AGENT):
-            assert validate_deployment_body(request["body"]) == [], request
+        if request["method"] != "POST" or not request["user_agent"].startswith(PROVIDER_AGENT):
+            continue
+        validate = (
+            validate_run_body if request["path"].endswith("/runs") else validate_deployment_body
+        )
+        assert validate(request["body"]) == [], request
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -24,19 +24,33 @@ from pulumi.runtime import proto, rpc
 from pulumi.runtime.proto import provider_pb2_grpc
 
 from pulumi_northflank.job_deployment import GET_NEEDS_PULUMI, _pulumi_version
-from pulumi_northflank_provider import JobDeploymentProvider
+from pulumi_northflank_provider.job_deployment import JobDeploymentProvider
+from pulumi_northflank_provider.job_run import JobRunProvider
 
 #: JobDeployment.get (a Read with no state) works in the plugin from this pulumi on.
 GET_SUPPORTED = _pulumi_version() >= GET_NEEDS_PULUMI
 
-TYPE = "pulumi-python:dynamic/northflank:JobDeployment"
 PROJECT = "northflank-tests"
 UNKNOWN = rpc.UNKNOWN  # what the engine sends for a value not known during preview
-PROVIDER = serialize_provider(JobDeploymentProvider())
 
 
-def urn(name: str) -> str:
-    return f"urn:pulumi:test::{PROJECT}::{TYPE}::{name}"
+@dataclass(frozen=True)
+class Kind:
+    """A resource type: its type token, and its provider as the SDK serializes it into inputs."""
+
+    type: str
+    provider: str
+
+
+JOB_DEPLOYMENT = Kind(
+    "pulumi-python:dynamic/northflank:JobDeployment", serialize_provider(JobDeploymentProvider())
+)
+JOB_RUN = Kind("pulumi-python:dynamic/northflank:JobRun", serialize_provider(JobRunProvider()))
+TYPE, PROVIDER = JOB_DEPLOYMENT.type, JOB_DEPLOYMENT.provider  # the first resource's, as before
+
+
+def urn(name: str, kind: Kind = JOB_DEPLOYMENT) -> str:
+    return f"urn:pulumi:test::{PROJECT}::{kind.type}::{name}"
 
 
 def to_struct(bag: dict[str, Any]) -> Any:
@@ -86,6 +100,7 @@ class State:
     id: str
     inputs: dict[str, Any]
     outputs: dict[str, Any]
+    kind: Kind = JOB_DEPLOYMENT
 
 
 @dataclass
@@ -167,14 +182,18 @@ class Plugin:
         )
 
     def check(
-        self, name: str, news: dict[str, Any], olds: dict[str, Any] | None = None
+        self,
+        name: str,
+        news: dict[str, Any],
+        olds: dict[str, Any] | None = None,
+        kind: Kind = JOB_DEPLOYMENT,
     ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         response = self._call(
             "Check",
             proto.CheckRequest(
-                urn=urn(name),
+                urn=urn(name, kind),
                 olds=to_struct(olds or {}),
-                news=to_struct({**news, "__provider": PROVIDER}),
+                news=to_struct({**news, "__provider": kind.provider}),
             ),
         )
         failures = [(f.property, f.reason) for f in response.failures]
@@ -185,7 +204,7 @@ class Plugin:
             "Diff",
             proto.DiffRequest(
                 id=state.id,
-                urn=urn(state.name),
+                urn=urn(state.name, state.kind),
                 olds=to_struct(state.outputs),
                 news=to_struct(news),
                 old_inputs=to_struct(state.inputs),
@@ -197,18 +216,19 @@ class Plugin:
             response.deleteBeforeReplace,
         )
 
-    def create(self, name: str, inputs: dict[str, Any]) -> State:
+    def create(self, name: str, inputs: dict[str, Any], kind: Kind = JOB_DEPLOYMENT) -> State:
         response = self._call(
-            "Create", proto.CreateRequest(urn=urn(name), properties=to_struct(inputs), timeout=60)
+            "Create",
+            proto.CreateRequest(urn=urn(name, kind), properties=to_struct(inputs), timeout=60),
         )
-        return State(name, response.id, inputs, from_struct(response.properties))
+        return State(name, response.id, inputs, from_struct(response.properties), kind)
 
     def update(self, state: State, news: dict[str, Any]) -> dict[str, Any]:
         response = self._call(
             "Update",
             proto.UpdateRequest(
                 id=state.id,
-                urn=urn(state.name),
+                urn=urn(state.name, state.kind),
                 olds=to_struct(state.outputs),
                 news=to_struct(news),
                 old_inputs=to_struct(state.inputs),
@@ -222,7 +242,7 @@ class Plugin:
             "Read",
             proto.ReadRequest(
                 id=state.id,
-                urn=urn(state.name),
+                urn=urn(state.name, state.kind),
                 properties=to_struct(state.outputs),
                 inputs=to_struct(state.inputs),
             ),
@@ -249,7 +269,7 @@ class Plugin:
             "Delete",
             proto.DeleteRequest(
                 id=state.id,
-                urn=urn(state.name),
+                urn=urn(state.name, state.kind),
                 properties=to_struct(state.outputs),
                 old_inputs=to_struct(state.inputs),
                 timeout=60,
@@ -263,38 +283,53 @@ class Engine:
     def __init__(self, plugin: Plugin) -> None:
         self.plugin = plugin
 
-    def preview(self, name: str, news: dict[str, Any], state: State | None = None) -> Diff | None:
+    def preview(
+        self,
+        name: str,
+        news: dict[str, Any],
+        state: State | None = None,
+        kind: Kind = JOB_DEPLOYMENT,
+    ) -> Diff | None:
         """Check, then Diff for an existing resource; never Create or Update."""
-        checked, failures = self.plugin.check(name, news, state.inputs if state else None)
+        kind = state.kind if state else kind
+        checked, failures = self.plugin.check(name, news, state.inputs if state else None, kind)
         if failures:
             raise CheckFailed(failures)
         return self.plugin.diff(state, checked) if state else None
 
-    def up(self, name: str, news: dict[str, Any], state: State | None = None) -> State:
-        checked, failures = self.plugin.check(name, news, state.inputs if state else None)
+    def up(
+        self,
+        name: str,
+        news: dict[str, Any],
+        state: State | None = None,
+        kind: Kind = JOB_DEPLOYMENT,
+    ) -> State:
+        kind = state.kind if state else kind
+        checked, failures = self.plugin.check(name, news, state.inputs if state else None, kind)
         if failures:
             raise CheckFailed(failures)
         if state is None:
-            return self.plugin.create(name, checked)
+            return self.plugin.create(name, checked, kind)
         diff = self.plugin.diff(state, checked)
         if diff.changes == "DIFF_NONE":
-            return State(name, state.id, checked, state.outputs)
+            return State(name, state.id, checked, state.outputs, kind)
         if diff.replaces:
             if diff.delete_before_replace:
                 self.plugin.delete(state)
-                return self.plugin.create(name, checked)
-            created = self.plugin.create(name, checked)
+                return self.plugin.create(name, checked, kind)
+            created = self.plugin.create(name, checked, kind)
             self.plugin.delete(state)
             return created
         outputs = self.plugin.update(state, checked)
-        return State(name, state.id, checked, outputs)
+        return State(name, state.id, checked, outputs, kind)
 
     def refresh(self, state: State) -> State | None:
         """Read; ``None`` when the resource is gone. Inputs follow ``ReadResult.inputs``."""
         id_, outputs, inputs = self.plugin.read(state)
         if not id_:
             return None
-        return State(state.name, id_, inputs if inputs is not None else state.inputs, outputs)
+        inputs = inputs if inputs is not None else state.inputs
+        return State(state.name, id_, inputs, outputs, state.kind)
 
     def destroy(self, state: State) -> None:
         self.plugin.delete(state)

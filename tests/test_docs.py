@@ -58,8 +58,18 @@ def test_the_readme_links_every_example_and_the_reference() -> None:
     assert "(docs/reference.md)" in README
 
 
-def test_the_keyword_and_args_forms_describe_each_argument_in_the_same_words() -> None:
+@pytest.mark.parametrize(
+    ("resource", "args_class"),
+    [
+        (northflank.JobDeployment, northflank.JobDeploymentArgs),
+        (northflank.JobRun, northflank.JobRunArgs),
+    ],
+)
+def test_the_keyword_and_args_forms_describe_each_argument_in_the_same_words(
+    resource: type, args_class: type
+) -> None:
     reference = load_generator()
-    keywords = reference.documented_params(northflank.JobDeployment.__init__)
-    args = reference.documented_params(northflank.JobDeploymentArgs.__init__)
+    keywords = reference.documented_params(resource.__init__)  # type: ignore[misc]
+    args = reference.documented_params(args_class.__init__)  # type: ignore[misc]
     assert args == {name: keywords[name] for name in args}
+    assert set(args) == set(keywords) - {"resource_name", "args", "opts"}

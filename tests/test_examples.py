@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pulumi
 import pytest
+from pulumi.runtime import rpc
 
 from northflank_emulator.schema import validate_deployment_body
 from pulumi_northflank_provider.job_deployment import BODY
+from pulumi_northflank_provider.job_run import JOB_RUN
 
 from .test_sdk import TYPE, Recorder
+from .test_sdk_job_run import RUN_TYPE
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = {
@@ -46,11 +49,12 @@ EXAMPLES = {
 
 
 COMPOSED = {"docker-image", "stack-reference"}  # need other providers' mocks: test_composition.py
+WITH_A_RUN = {"migrate-on-deploy"}  # tested below
 
 
 def test_every_example_is_covered() -> None:
     programs = {p.parent.name for p in (ROOT / "examples").glob("*/__main__.py")}
-    assert programs == set(EXAMPLES) | COMPOSED
+    assert programs == set(EXAMPLES) | COMPOSED | WITH_A_RUN
     assert "main: examples/quickstart/" in (ROOT / "Pulumi.yaml").read_text()
 
 
@@ -70,3 +74,28 @@ def test_example_registers_a_valid_deployment(example: str) -> None:
     assert inputs == EXAMPLES[example]
     assert BODY.validate(inputs) == []
     assert validate_deployment_body(BODY.to_request(inputs)) == []
+
+
+def test_migrate_on_deploy_runs_the_job_after_its_deployment() -> None:
+    recorder = Recorder()
+    pulumi.runtime.set_mocks(recorder, project="northflank-migrate", stack="test", preview=False)
+    pulumi.runtime.set_all_config({"northflank-migrate:databaseUrl": "postgres://db/shop"})
+
+    @pulumi.runtime.test
+    def program() -> None:
+        path = ROOT / "examples" / "migrate-on-deploy" / "__main__.py"
+        runpy.run_path(str(path), run_name="__main__")
+
+    try:
+        program()
+    finally:
+        pulumi.runtime.set_all_config({})
+    deployment, run = recorder.resources
+    assert (deployment.typ, run.typ) == (TYPE, RUN_TYPE)
+    deployed = recorder.inputs(0)
+    assert BODY.validate(deployed) == []
+    inputs = recorder.inputs(1)
+    assert inputs["triggers"] == [deployed["external"], deployed["docker"]]
+    environment = rpc.unwrap_rpc_secret(inputs["environment"])  # secret: it holds the database URL
+    assert environment == {"MIGRATE_TARGET": "head", "DATABASE_URL": "postgres://db/shop"}
+    assert JOB_RUN.body.validate({**inputs, "environment": environment}) == []

@@ -1,5 +1,5 @@
-"""The emulator's state: teams, projects, jobs and their deployments, tokens, rate limits, recorded
-calls.
+"""The emulator's state: teams, projects, jobs and their deployments, job runs and their logs,
+tokens, rate limits, recorded calls.
 
 Everything here is plain Python behind one lock; ``responses`` turns HTTP into calls on a
 ``Backend``. Where Northflank's behaviour is not documented (marked UNCONFIRMED, see
@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
+import secrets
 import threading
 import time
+import uuid
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,24 @@ REGISTRY_PROVIDERS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: UNCONFIRMED: the order of GET .../jobs/{jobId}/runs. Northflank does not document it; newest
+#: first (by start) is assumed. ``Backend.runs`` reads it on every call, so a test may flip it.
+RUNS_NEWEST_FIRST = True
+
+#: How a script may end a run (a run's ``status`` is one of these or ``RUNNING``).
+RUN_OUTCOMES = ("SUCCESS", "FAILED")
+
+#: What a job run's lines are when nothing was scripted.
+DEFAULT_RUN_LOGS = ("Starting", "Done")
+
+#: A scripted log line starting with this goes to stderr (``"stderr: boom"``); others to stdout.
+STDERR_MARK = "stderr:"
+
+#: The permission Northflank names when a token may not start a run. UNCONFIRMED that aborting a
+#: run asks for the same one.
+RUN_PERMISSION = "Project > Jobs > General > Run Job"
+
+
 def split_image(image_path: str) -> tuple[str | None, str]:
     """(host, rest) as GET deployment reports them: the host is dropped from ``imagePath``."""
     rest = re.sub(r"^https?://", "", image_path, flags=re.IGNORECASE).lstrip("/")
@@ -60,6 +81,10 @@ def registry_provider(host: str | None) -> str:
 
 class NotFoundError(LookupError):
     pass
+
+
+class ConflictError(Exception):
+    """The request is valid but the resource is in a state that refuses it (answered 409)."""
 
 
 @dataclass
@@ -160,6 +185,118 @@ def _keep_id(previous: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": previous["id"]} if "id" in previous else {}
 
 
+@dataclass(frozen=True)
+class RunScript:
+    """How a job's future runs go: RUNNING for ``seconds``, then ``outcome``, having printed
+    ``logs`` evenly over that time (a line marked ``"stderr: ..."`` goes to stderr)."""
+
+    seconds: float = 0.5
+    outcome: str = "SUCCESS"
+    logs: list[str] = field(default_factory=lambda: list(DEFAULT_RUN_LOGS))
+
+    def __post_init__(self) -> None:
+        # The control route builds this from JSON: refuse what would break a run's clock or logs.
+        if self.outcome not in RUN_OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(RUN_OUTCOMES)}")
+        if isinstance(self.seconds, bool) or not isinstance(self.seconds, (int, float)):
+            raise TypeError("seconds must be a number")
+        if not math.isfinite(self.seconds) or self.seconds < 0:
+            raise ValueError("seconds must be a finite number >= 0")
+        if not isinstance(self.logs, list) or not all(isinstance(x, str) for x in self.logs):
+            raise TypeError("logs must be a list of strings")
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One line of a run's container log, as GET .../logs returns it."""
+
+    container_id: str
+    log: str  # with the CRI prefix: "stdout F <text>"
+    at: float  # wall clock
+    order: tuple[int, int]  # (run's start sequence, line index): ties on ``at`` keep their order
+
+    def view(self) -> dict[str, Any]:
+        return {"containerId": self.container_id, "log": self.log, "ts": iso(self.at)}
+
+
+@dataclass
+class Run:
+    """One run of a job. Its status is derived from the time elapsed since it started
+    (``time.monotonic``) and its script; timestamps are reported on the wall clock."""
+
+    project_id: str
+    job_id: str
+    id: str
+    run_name: str
+    sequence: int  # the backend's start order, for listing and for log ties
+    script: RunScript
+    runtime_environment: dict[str, str]
+    started: float = field(default_factory=time.monotonic)
+    started_wall: float = field(default_factory=time.time)
+    aborted: tuple[float, float] | None = None  # (monotonic, wall); one assignment, so atomic
+
+    def ended(self, now: float) -> tuple[float, float] | None:
+        """(monotonic, wall) when the run concluded, or None while it is running."""
+        if self.aborted is not None:
+            return self.aborted
+        seconds = self.script.seconds
+        if now - self.started >= seconds:
+            return self.started + seconds, self.started_wall + seconds
+        return None
+
+    def status(self, now: float) -> str:
+        if self.aborted is not None:
+            return "FAILED"
+        return "RUNNING" if self.ended(now) is None else self.script.outcome
+
+    def view(self, now: float | None = None) -> dict[str, Any]:
+        """The JobRun object of GET .../runs/{runId}."""
+        now = time.monotonic() if now is None else now
+        status, ended = self.status(now), self.ended(now)
+        return {
+            "id": self.id,
+            "runName": self.run_name,
+            "status": status,
+            "concluded": ended is not None,
+            "concludedAt": None if ended is None else iso(ended[1]),
+            "startedAt": iso(self.started_wall),
+            "active": int(ended is None),
+            "succeeded": int(status == "SUCCESS"),
+            "failed": int(status == "FAILED"),
+            "completions": 1,  # one pod to complete, as a manual job's run has
+            "backoffLimit": 0,
+        }
+
+    def emitted(self, now: float) -> int:
+        """How many scripted lines the run has printed: a share proportional to its elapsed time,
+        all of them once it succeeded or failed by script, no more after an abort stopped it."""
+        total, seconds = len(self.script.logs), self.script.seconds
+        if self.aborted is None and self.ended(now) is not None:
+            return total
+        until = self.aborted[0] if self.aborted is not None else now
+        return min(total, int(total * (until - self.started) / seconds)) if seconds > 0 else total
+
+    def log_lines(self, now: float) -> list[LogLine]:
+        lines, seconds = self.script.logs, self.script.seconds
+        container = f"{self.run_name}-{self.id[:5]}"  # the run's pod, as Northflank names one
+        return [
+            LogLine(
+                container,
+                _cri_line(text),
+                self.started_wall + seconds * (index + 1) / len(lines),
+                (self.sequence, index),
+            )
+            for index, text in enumerate(lines[: self.emitted(now)])
+        ]
+
+
+def _cri_line(text: str) -> str:
+    """A container log line as Northflank returns it, with the CRI stream and full-line tag."""
+    if text.startswith(STDERR_MARK):
+        return "stderr F " + text.removeprefix(STDERR_MARK).removeprefix(" ")
+    return "stdout F " + text
+
+
 FAULT_KINDS = (
     "status",
     "html",
@@ -173,6 +310,7 @@ FAULT_KINDS = (
     "huge",
     "gzip-bomb",
     "reflect",
+    "processed",
 )
 
 
@@ -195,7 +333,10 @@ class Fault:
     * ``reflect``: answer ``status`` echoing the request's ``Authorization`` header everywhere a
       proxy or a debug page might: the error's message and id, a ``Content-Type`` parameter and a
       ``Location``; with a 2xx status, inside the deployment's fields; with ``payload`` ``"text"``,
-      as a plain-text page.
+      as a plain-text page;
+    * ``processed``: handle the request normally (a POST .../runs does start the run), then answer
+      ``status`` in Northflank's error envelope instead, as a gateway does when the backend's answer
+      is lost on the way back.
 
     The answer's ``headers`` are added to those of every kind that sends headers.
     """
@@ -224,6 +365,7 @@ class Fault:
             "html": self.status,
             "body": self.status,
             "reflect": self.status,
+            "processed": self.status,
             "redirect": 307,
             "truncate": 200,
             "trickle": 200,
@@ -240,7 +382,7 @@ class Fault:
 
 @dataclass(frozen=True)
 class Grant:
-    """What a token may do. ``write`` covers POST deployment."""
+    """What a token may do. ``write`` covers POST deployment and starting or aborting a run."""
 
     name: str
     write: bool = True
@@ -301,6 +443,11 @@ class Backend:
         self.rate_limiter = RateLimiter(rate_limit, rate_window)
         self.state_file = state_file
         self.projects: dict[str, dict[str, Job]] = {}
+        # Runs live beside the jobs (not in Job, so old state files still load) and only in memory:
+        # their clock is monotonic, which means nothing after a restart.
+        self.job_runs: dict[tuple[str, str], dict[str, Run]] = {}  # in start order
+        self.run_scripts: dict[tuple[str, str], RunScript] = {}
+        self._run_sequence = 0
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
         #: Answers the client stopped reading before their end: (path, bytes sent, bytes in all).
@@ -330,7 +477,8 @@ class Backend:
 
     def delete_project(self, project_id: str) -> None:
         with self.lock:
-            self.project(project_id)
+            for job_id in self.project(project_id):
+                self._forget_runs(project_id, job_id)
             del self.projects[project_id]
             self._save()
 
@@ -346,6 +494,7 @@ class Backend:
             job.apply(deployment or {"external": {"imagePath": "nginx:latest"}})
             self.add_project(project_id)
             self.projects[project_id][job_id] = job
+            self._forget_runs(project_id, job_id)  # a new job has no runs, even if it reuses an ID
             self._save()
             return job
 
@@ -353,6 +502,7 @@ class Backend:
         with self.lock:
             self.job(project_id, job_id)
             del self.projects[project_id][job_id]
+            self._forget_runs(project_id, job_id)
             self._save()
 
     def set_deployment(self, project_id: str, job_id: str, body: Mapping[str, Any]) -> None:
@@ -379,6 +529,99 @@ class Backend:
                 {"internal": {"id": "report-builder", "branch": "main", "buildSHA": "latest"}},
             )
             self.add_job("demo-project", "cache-warmer", "Cache Warmer")
+
+    # --- runs --------------------------------------------------------------------------------
+
+    def script_runs(self, project_id: str, job_id: str, script: RunScript) -> None:
+        """How the job's future runs go (runs already started keep their script)."""
+        with self.lock:
+            self.job(project_id, job_id)
+            self.run_scripts[project_id, job_id] = replace(script, logs=list(script.logs))
+
+    def run_script(self, project_id: str, job_id: str) -> RunScript:
+        with self.lock:
+            self.job(project_id, job_id)
+            return self.run_scripts.get((project_id, job_id), RunScript())
+
+    def start_run(
+        self,
+        project_id: str,
+        job_id: str,
+        runtime_environment: Mapping[str, str] | None = None,
+    ) -> Run:
+        """POST .../runs: a new run, going as the job's script says."""
+        with self.lock:
+            script = self.run_script(project_id, job_id)
+            self._run_sequence += 1
+            run = Run(
+                project_id,
+                job_id,
+                str(uuid.uuid4()),
+                f"{job_id}-{secrets.token_hex(12)}",
+                self._run_sequence,
+                script,
+                dict(runtime_environment or {}),
+            )
+            self.job_runs.setdefault((project_id, job_id), {})[run.id] = run
+            return run
+
+    def run(self, project_id: str, job_id: str, run_id: str) -> Run:
+        with self.lock:
+            self.job(project_id, job_id)
+            found = self.job_runs.get((project_id, job_id), {}).get(run_id)
+            if found is None:
+                raise NotFoundError("Job run not found")
+            return found
+
+    def runs(self, project_id: str, job_id: str) -> list[Run]:
+        """The job's runs in the order GET .../runs lists them (see ``RUNS_NEWEST_FIRST``)."""
+        with self.lock:
+            self.job(project_id, job_id)
+            started = list(self.job_runs.get((project_id, job_id), {}).values())
+            return started[::-1] if RUNS_NEWEST_FIRST else started
+
+    def abort_run(self, project_id: str, job_id: str, run_id: str) -> Run:
+        """DELETE .../runs/{runId}: the run fails now; ConflictError if it already concluded."""
+        with self.lock:
+            run = self.run(project_id, job_id, run_id)
+            if run.ended(time.monotonic()) is not None:
+                raise ConflictError("Job run has already concluded")
+            run.aborted = (time.monotonic(), time.time())
+            return run
+
+    def run_logs(
+        self,
+        project_id: str,
+        job_id: str,
+        run_id: str | None = None,
+        *,
+        line_limit: int = 100,
+        backward: bool = False,
+        start: float | None = None,
+        end: float | None = None,
+    ) -> list[LogLine]:
+        """The lines already printed by one run (or every run of the job), between the wall-clock
+        times ``start`` (inclusive) and ``end`` (exclusive): the first ``line_limit`` oldest first,
+        or with ``backward`` the last ``line_limit`` newest first."""
+        with self.lock:
+            runs = (
+                [self.run(project_id, job_id, run_id)] if run_id else self.runs(project_id, job_id)
+            )
+            now = time.monotonic()
+            lines = sorted(
+                (line for run in runs for line in run.log_lines(now)),
+                key=lambda line: (line.at, line.order),
+            )
+        lines = [
+            line
+            for line in lines
+            if (start is None or line.at >= start) and (end is None or line.at < end)
+        ]
+        return lines[::-1][:line_limit] if backward else lines[:line_limit]
+
+    def _forget_runs(self, project_id: str, job_id: str) -> None:
+        self.job_runs.pop((project_id, job_id), None)
+        self.run_scripts.pop((project_id, job_id), None)
 
     # --- calls -------------------------------------------------------------------------------
 
@@ -446,3 +689,10 @@ class Backend:
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+
+
+def iso(wall: float) -> str:
+    """A wall-clock time as Northflank writes one: ISO 8601 in UTC with milliseconds."""
+    whole = math.floor(wall)
+    millis = min(999, int((wall - whole) * 1000))
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"

@@ -6,6 +6,15 @@ API routes (the project routes also under ``/v1/teams/{teamId}``, for a team the
 * ``GET  /v1/projects/{projectId}/jobs/{jobId}/deployment``
 * ``GET  /v1/projects/{projectId}/jobs/{jobId}``
 * ``GET  /v1/projects/{projectId}``
+* ``POST /v1/projects/{projectId}/jobs/{jobId}/runs``: start a run (body: ``runtimeEnvironment``
+  and the objects ``runtimeFiles``, ``dockerSecretMounts``, ``billing``, ``deployment``; all
+  optional), answered ``{"id", "runName"}``
+* ``GET  /v1/projects/{projectId}/jobs/{jobId}/runs?per_page=&page=&cursor=``: the job's runs,
+  newest first (``models.RUNS_NEWEST_FIRST``), with ``pagination`` beside ``data``
+* ``GET  /v1/projects/{projectId}/jobs/{jobId}/runs/{runId}``: one run
+* ``DELETE /v1/projects/{projectId}/jobs/{jobId}/runs/{runId}``: abort a run (409 once concluded)
+* ``GET  /v1/projects/{projectId}/jobs/{jobId}/logs?queryType=range&runId=&lineLimit=&direction=
+  &startTime=&endTime=``: the lines the job's runs have printed so far
 * ``GET  /v1/login``: the token check of ``northflank login`` (the official CLI's ``verifyToken``
   looks only for a 2xx; the body is UNCONFIRMED)
 
@@ -14,13 +23,17 @@ are served on loopback only): ``GET/DELETE /requests``, ``GET /state``, ``PUT/DE
 (create or delete a project), ``PUT/DELETE /projects/{p}/jobs/{j}`` (create or delete a job),
 ``POST /projects/{p}/jobs/{j}/deployment`` (an out-of-band change, as the dashboard makes),
 ``POST /projects/{p}/jobs/{j}/commits`` (a new commit on the build's branch),
-``POST/DELETE /faults`` (scripted failures: see ``models.Fault``).
+``PUT /projects/{p}/jobs/{j}/run-script`` (how the job's future runs go: ``{"seconds", "outcome",
+"logs"}``, see ``models.RunScript``), ``GET /projects/{p}/jobs/{j}/runs`` (the job's runs with the
+``runtimeEnvironment`` each was started with), ``POST/DELETE /faults`` (scripted failures: see
+``models.Fault``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import json
 import re
 import socket
@@ -28,12 +41,23 @@ import time
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from .models import UNKNOWN_TEAM, Backend, Fault, NotFoundError, RecordedRequest
-from .schema import validate_deployment_body
+from .models import (
+    RUN_PERMISSION,
+    UNKNOWN_TEAM,
+    Backend,
+    ConflictError,
+    Fault,
+    NotFoundError,
+    RecordedRequest,
+    RunScript,
+)
+from .schema import validate_deployment_body, validate_run_body
 
 _SEGMENT = r"([^/]+)"
 _PROJECT = rf"^/v1(?:/teams/{_SEGMENT})?/projects/{_SEGMENT}"
@@ -43,6 +67,11 @@ API_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(_JOB + r"/deployment$"), "post_deployment"),
     ("GET", re.compile(_JOB + r"/deployment$"), "get_deployment"),
     ("GET", re.compile(_JOB + r"$"), "get_job"),
+    ("POST", re.compile(_JOB + r"/runs$"), "post_run"),
+    ("GET", re.compile(_JOB + r"/runs$"), "get_runs"),
+    ("GET", re.compile(_JOB + rf"/runs/{_SEGMENT}$"), "get_run"),
+    ("DELETE", re.compile(_JOB + rf"/runs/{_SEGMENT}$"), "delete_run"),
+    ("GET", re.compile(_JOB + r"/logs$"), "get_logs"),
     ("GET", re.compile(_PROJECT + r"$"), "get_project"),
 ]
 _CONTROL_PROJECT = rf"^/_emulator/projects/{_SEGMENT}"
@@ -57,6 +86,8 @@ CONTROL_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("DELETE", re.compile(_CONTROL_JOB + r"$"), "control_delete_job"),
     ("POST", re.compile(_CONTROL_JOB + r"/deployment$"), "control_change_deployment"),
     ("POST", re.compile(_CONTROL_JOB + r"/commits$"), "control_push_commit"),
+    ("PUT", re.compile(_CONTROL_JOB + r"/run-script$"), "control_put_run_script"),
+    ("GET", re.compile(_CONTROL_JOB + r"/runs$"), "control_runs"),
     ("POST", re.compile(r"^/_emulator/faults$"), "control_add_fault"),
     ("DELETE", re.compile(r"^/_emulator/faults$"), "control_clear_faults"),
 ]
@@ -66,6 +97,21 @@ class ApiFailure(Exception):
     def __init__(self, status: int, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status, self.message, self.details = status, message, details or {}
+
+
+@dataclass(frozen=True)
+class Paged:
+    """A list answer: Northflank puts ``pagination`` beside ``data`` in the envelope."""
+
+    data: Any
+    pagination: dict[str, Any]
+
+
+#: The query parameters of GET .../runs: (default, smallest, largest or None).
+PAGE_PARAMETERS = {"per_page": (50, 1, 100), "page": (1, 1, None)}
+LOG_DIRECTIONS = ("forward", "backward")
+#: UNCONFIRMED: the direction of GET .../logs when none is asked for (Loki's default is assumed).
+LOG_DIRECTION_DEFAULT = "backward"
 
 
 def error_envelope(
@@ -119,11 +165,14 @@ class Handler(BaseHTTPRequestHandler):
             return
         token = _bearer(self.headers.get("Authorization"))
         fault = self.backend.take_fault(self.command, path)
-        if fault is not None:
+        if fault is not None and fault.kind != "processed":
             self._record(path, raw, token, fault.answer_status)
             self._fault(fault, path)
             return
         status, payload, headers = self._api(path, raw, token)
+        if fault is not None:  # "processed": the request took effect, but its answer is lost
+            status, headers = fault.status, fault.headers
+            payload = error_envelope(status, f"Injected fault: HTTP {status} after processing")
         self._record(path, raw, token, status)  # before answering: the client may look next
         self._send(status, payload, headers)
 
@@ -152,8 +201,9 @@ class Handler(BaseHTTPRequestHandler):
             handler, args = _route(API_ROUTES, self.command, path)
             if handler != "get_login":
                 self._check_team(args[0])
-            result = getattr(self, handler)(*args, raw=raw, write=grant.write)
-            return 200, {"data": result}, headers
+            with _backend_refusals():
+                result = getattr(self, handler)(*args, raw=raw, write=grant.write)
+            return 200, _success(result), headers
         except ApiFailure as failure:
             return (
                 failure.status,
@@ -164,7 +214,8 @@ class Handler(BaseHTTPRequestHandler):
     def _control(self, path: str, raw: bytes) -> None:
         try:
             handler, args = _route(CONTROL_ROUTES, self.command, path)
-            result = getattr(self, handler)(*args, raw=raw)
+            with _backend_refusals():
+                result = getattr(self, handler)(*args, raw=raw)
             self._send(200, {"data": result}, {})
         except ApiFailure as failure:
             self._send(
@@ -289,20 +340,10 @@ class Handler(BaseHTTPRequestHandler):
     def post_deployment(
         self, _team: str | None, project: str, job: str, *, raw: bytes, write: bool
     ) -> Any:
-        if not write:
-            raise ApiFailure(
-                403, "Forbidden: the token lacks the permission Project > Jobs > General > Update"
-            )
+        _require(write, "Project > Jobs > General > Update")
         body = _json_body(raw)
         self._job(project, job)
-        errors = validate_deployment_body(body)
-        if errors:
-            message = "; ".join(f"{path}: {reason}" for path, reason in errors)
-            raise ApiFailure(
-                400,
-                f"Validation failed: {message}",
-                {"fields": [{"path": p, "message": m} for p, m in errors]},
-            )
+        _refuse_invalid(validate_deployment_body(body))
         self.backend.set_deployment(project, job, body)
         return {}
 
@@ -321,6 +362,66 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiFailure(404, str(exc)) from None
         return {"id": project, "name": project, "description": "", "createdAt": "2024-01-01"}
 
+    def post_run(
+        self, _team: str | None, project: str, job: str, *, raw: bytes, write: bool
+    ) -> Any:
+        _require(write, RUN_PERMISSION)
+        body = _json_body(raw) if raw else {}  # no body at all starts a run as {} does
+        self._job(project, job)
+        _refuse_invalid(validate_run_body(body))
+        run = self.backend.start_run(project, job, body.get("runtimeEnvironment"))
+        return {"id": run.id, "runName": run.run_name}
+
+    def get_runs(
+        self, _team: str | None, project: str, job: str, *, raw: bytes, write: bool
+    ) -> Any:
+        query = self._query()
+        per_page = _int_parameter(query, "per_page")
+        cursor = query.get("cursor")  # wins over page when both are sent
+        offset = (
+            _cursor_offset(cursor) if cursor else (_int_parameter(query, "page") - 1) * per_page
+        )
+        runs = self.backend.runs(project, job)
+        page, more = runs[offset : offset + per_page], offset + per_page < len(runs)
+        now = time.monotonic()
+        pagination: dict[str, Any] = {"hasNextPage": more, "count": len(page)}
+        if more:
+            pagination["cursor"] = _cursor(offset + per_page)
+        return Paged({"runs": [run.view(now) for run in page]}, pagination)
+
+    def get_run(
+        self, _team: str | None, project: str, job: str, run: str, *, raw: bytes, write: bool
+    ) -> Any:
+        return self.backend.run(project, job, run).view()
+
+    def delete_run(
+        self, _team: str | None, project: str, job: str, run: str, *, raw: bytes, write: bool
+    ) -> Any:
+        _require(write, RUN_PERMISSION)
+        self.backend.abort_run(project, job, run)
+        return {}
+
+    def get_logs(
+        self, _team: str | None, project: str, job: str, *, raw: bytes, write: bool
+    ) -> Any:
+        # Other parameters (containerName, type, duration, textIncludes, ...) are accepted, unused.
+        query = self._query()
+        if query.get("queryType") != "range":
+            raise _invalid([("queryType", "must be range")])
+        direction = query.get("direction", LOG_DIRECTION_DEFAULT)
+        if direction not in LOG_DIRECTIONS:
+            raise _invalid([("direction", "must be forward or backward")])
+        lines = self.backend.run_logs(
+            project,
+            job,
+            query.get("runId") or None,
+            line_limit=_int_parameter(query, "lineLimit", (100, 1, None)),
+            backward=direction == "backward",
+            start=_time_parameter(query, "startTime"),
+            end=_time_parameter(query, "endTime"),
+        )
+        return [line.view() for line in lines]
+
     def _check_team(self, team: str | None) -> None:
         if team is not None and team not in self.backend.teams:
             raise ApiFailure(*UNKNOWN_TEAM)
@@ -330,6 +431,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.backend.job(project, job)
         except NotFoundError as exc:
             raise ApiFailure(404, str(exc)) from None
+
+    def _query(self) -> dict[str, str]:
+        """The query string, one value per name (the last one when a name is repeated)."""
+        parsed = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
+        return {name: values[-1] for name, values in parsed.items()}
 
     # --- control -----------------------------------------------------------------------------
 
@@ -386,6 +492,24 @@ class Handler(BaseHTTPRequestHandler):
         self._job(project, job)
         return {"deployedSHA": self.backend.push_commit(project, job)}
 
+    def control_put_run_script(self, project: str, job: str, *, raw: bytes) -> Any:
+        body = _json_body(raw)
+        if not isinstance(body, dict):
+            raise ApiFailure(400, "Invalid run script: the body must be a JSON object")
+        try:
+            script = RunScript(**body)
+        except (TypeError, ValueError) as exc:
+            raise ApiFailure(400, f"Invalid run script: {exc}") from None
+        self.backend.script_runs(project, job, script)
+        return {"seconds": script.seconds, "outcome": script.outcome, "logs": script.logs}
+
+    def control_runs(self, project: str, job: str, *, raw: bytes) -> Any:
+        now = time.monotonic()
+        return [
+            {**run.view(now), "runtimeEnvironment": run.runtime_environment}
+            for run in self.backend.runs(project, job)
+        ]
+
     # --- plumbing ----------------------------------------------------------------------------
 
     def _read_body(self) -> bytes:
@@ -422,6 +546,87 @@ def _route(
     if known_path:
         raise ApiFailure(405, f"Method {method} not allowed on {path}")
     raise ApiFailure(404, f"Not found: {method} {path}")
+
+
+def _success(result: Any) -> dict[str, Any]:
+    if isinstance(result, Paged):
+        return {"data": result.data, "pagination": result.pagination}
+    return {"data": result}
+
+
+@contextlib.contextmanager
+def _backend_refusals() -> Iterator[None]:
+    """The backend's refusals in Northflank's terms (the job may vanish between two looks)."""
+    try:
+        yield
+    except NotFoundError as exc:
+        raise ApiFailure(404, str(exc)) from None
+    except ConflictError as exc:
+        raise ApiFailure(409, str(exc)) from None
+
+
+def _require(write: bool, permission: str) -> None:
+    if not write:
+        raise ApiFailure(403, f"Forbidden: the token lacks the permission {permission}")
+
+
+def _refuse_invalid(errors: list[tuple[str, str]]) -> None:
+    if errors:
+        raise _invalid(errors)
+
+
+def _invalid(errors: list[tuple[str, str]]) -> ApiFailure:
+    """A 400 naming every field at fault, as Northflank's validation answers."""
+    message = "; ".join(f"{path}: {reason}" for path, reason in errors)
+    return ApiFailure(
+        400,
+        f"Validation failed: {message}",
+        {"fields": [{"path": p, "message": m} for p, m in errors]},
+    )
+
+
+def _int_parameter(
+    query: dict[str, str], name: str, bounds: tuple[int, int, int | None] | None = None
+) -> int:
+    default, low, high = bounds or PAGE_PARAMETERS[name]
+    text = query.get(name)
+    if text is None:
+        return default
+    value = int(text) if re.fullmatch(r"[0-9]{1,9}", text) else low - 1
+    if value < low or (high is not None and value > high):
+        upper = f" to {high}" if high is not None else " or more"
+        raise _invalid([(name, f"must be an integer from {low}{upper}")])
+    return value
+
+
+def _time_parameter(query: dict[str, str], name: str) -> float | None:
+    """An ISO 8601 time (``Z`` or an offset; UTC when it has neither) as epoch seconds."""
+    text = query.get(name)
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        raise _invalid([(name, "must be an ISO 8601 date and time")]) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def _cursor(offset: int) -> str:
+    """An opaque 24-character cursor: the next offset and a check that it came from us."""
+    return f"{offset:08x}{_cursor_check(offset)}"
+
+
+def _cursor_offset(cursor: str) -> int:
+    offset = int(cursor[:8], 16) if re.fullmatch(r"[0-9a-f]{24}", cursor) else -1
+    if offset < 0 or cursor[8:] != _cursor_check(offset):
+        raise _invalid([("cursor", "is not a cursor this list returned")])
+    return offset
+
+
+def _cursor_check(offset: int) -> str:
+    return hashlib.sha256(f"northflank-emulator/runs/{offset}".encode()).hexdigest()[:16]
 
 
 def _bearer(header: str | None) -> str | None:

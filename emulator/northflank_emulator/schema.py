@@ -2,7 +2,8 @@
 
 ``data/northflank-openapi-slice.json`` holds request-body schemas copied verbatim from
 ``@northflank/cli`` 0.9.24 (see ``docs/northflank-api.md``), so validating with them is as close to
-Northflank's server as we can get without a live call.
+Northflank's server as we can get without a live call. The slice has no schema for starting a job
+run, so ``validate_run_body`` checks that body by hand.
 """
 
 from __future__ import annotations
@@ -112,3 +113,34 @@ def validate_deployment_body(body: Any) -> list[tuple[str, str]]:
     if errors or not isinstance(body, Mapping):
         return errors
     return custom_field_errors(body)
+
+
+#: The fields of POST .../jobs/{jobId}/runs (every one optional). Only ``runtimeEnvironment`` is
+#: looked into; the others must be objects and their content is not checked.
+RUN_BODY_OBJECTS = (
+    "runtimeEnvironment",
+    "runtimeFiles",
+    "dockerSecretMounts",
+    "billing",
+    "deployment",
+)
+
+
+def validate_run_body(body: Any) -> list[tuple[str, str]]:
+    """What is wrong with a start-run body, as ``(path, message)``; [] if valid."""
+    if not isinstance(body, Mapping):
+        return [("(body)", "must be an object")]
+    errors = [(str(key), "is not an allowed field") for key in body if key not in RUN_BODY_OBJECTS]
+    errors += [
+        (key, "must be an object")
+        for key in RUN_BODY_OBJECTS
+        if key in body and not isinstance(body[key], Mapping)
+    ]
+    environment = body.get("runtimeEnvironment")
+    if isinstance(environment, Mapping):
+        errors += [
+            (f"runtimeEnvironment.{name}", "must be a string")
+            for name, value in environment.items()
+            if not isinstance(value, str)
+        ]
+    return errors

@@ -10,6 +10,7 @@ import json
 import platform
 import threading
 import time
+from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,13 +52,18 @@ class NorthflankClient:
     def __init__(self) -> None:
         self._local = threading.local()
 
-    def _session(self, settings: Settings) -> requests.Session:
-        key = (settings.api_url, settings.max_retry_wait, settings.request_timeout)
-        cached: tuple[tuple[str, float, float], requests.Session] | None = getattr(
-            self._local, "session", None
+    def _session(self, settings: Settings, idempotent: bool) -> requests.Session:
+        """This thread's session for these settings (one per retry policy)."""
+        key = (settings.api_url, settings.max_retry_wait, settings.request_timeout, idempotent)
+        sessions: dict[tuple[str, float, float, bool], requests.Session] | None = getattr(
+            self._local, "sessions", None
         )
-        if cached is not None and cached[0] == key:
-            return cached[1]
+        if sessions is None:
+            sessions = self._local.sessions = {}
+        if key in sessions:
+            return sessions[key]
+        for stale in [k for k in sessions if k[:3] != key[:3]]:  # settings changed: drop them
+            sessions.pop(stale).close()
         session = requests.Session()
         session.headers["User-Agent"] = USER_AGENT
         session.headers["Accept"] = "application/json"
@@ -66,23 +72,57 @@ class NorthflankClient:
             session.mount(
                 scheme,
                 deadline.DeadlineAdapter(
-                    settings.request_timeout, max_retries=policy(settings.max_retry_wait)
+                    settings.request_timeout,
+                    max_retries=policy(settings.max_retry_wait, idempotent),
                 ),
             )
-        self._local.session = (key, session)
+        sessions[key] = session
         return session
 
-    def send(self, settings: Settings, call: Call, body: dict[str, Any] | None = None) -> Any:
+    def send(
+        self,
+        settings: Settings,
+        call: Call,
+        body: dict[str, Any] | None = None,
+        params: Mapping[str, str | int] | None = None,
+        secrets: Collection[str] = (),
+    ) -> Any:
         """Make the call (retrying transient failures) and return the ``data`` of Northflank's
-        answer, or raise an error that says what failed and what to do."""
+        answer, or raise an error that says what failed and what to do. ``secrets`` are values
+        besides the token that must not come back out of an answer (see ``Scrubber``)."""
+        payload = self._exchange(settings, call, body, params, secrets)
+        return payload.get("data") if isinstance(payload, dict) else None
+
+    def send_listing(
+        self,
+        settings: Settings,
+        call: Call,
+        params: Mapping[str, str | int],
+        secrets: Collection[str] = (),
+    ) -> tuple[Any, Any]:
+        """A list call: the ``data`` of its answer and its ``pagination``."""
+        payload = self._exchange(settings, call, None, params, secrets)
+        if not isinstance(payload, dict):
+            return None, None
+        return payload.get("data"), payload.get("pagination")
+
+    def _exchange(
+        self,
+        settings: Settings,
+        call: Call,
+        body: dict[str, Any] | None,
+        params: Mapping[str, str | int] | None,
+        secrets: Collection[str],
+    ) -> Any:
         token = settings.require_token()
-        scrubber = Scrubber(token.reveal())
+        scrubber = Scrubber(token.reveal(), secrets)
         started = time.monotonic()
         try:
-            response = self._session(settings).request(
+            response = self._session(settings, call.idempotent).request(
                 call.method,
                 settings.api_url + call.path,
                 json=body,
+                params=params,
                 auth=_Bearer(token.reveal()),  # explicit auth also keeps requests off ~/.netrc
                 timeout=(CONNECT_TIMEOUT, settings.request_timeout),
                 allow_redirects=False,  # never send the token, or the body, anywhere else
@@ -101,7 +141,9 @@ class NorthflankClient:
             f"{_attempts(response)} attempt(s), {(time.monotonic() - started) * 1000:.0f} ms"
         )
         rate_limit.warn_if_low(headers)
-        return _unwrap(call, response, headers, content, settings.token_source)
+        return _unwrap(
+            call, response, headers, content, token_source=settings.token_source, scrubber=scrubber
+        )
 
     def exists(self, settings: Settings, call: Call) -> bool:
         """Whether a GET finds the object (False only for a 404 in Northflank's envelope)."""
@@ -206,7 +248,9 @@ def _unwrap(
     response: requests.Response,
     headers: CaseInsensitiveDict[str],
     content: bytes,
+    *,
     token_source: str,
+    scrubber: Scrubber,
 ) -> Any:
     status = response.status_code
     if 300 <= status < 400:
@@ -223,13 +267,13 @@ def _unwrap(
                 f"Could not {call.action}: Northflank answered HTTP {status} to {call.method} "
                 f"{call.path} with a body that is not JSON ({_describe(headers, content)})."
             )
-        return payload.get("data") if isinstance(payload, dict) else None
+        return payload
     error = payload.get("error") if isinstance(payload, dict) else None
     if not isinstance(error, dict):
         message, error_id = f"(no Northflank error body: {_describe(headers, content)})", None
     else:
-        message = str(error.get("message") or "")
-        error_id = str(error["id"]) if error.get("id") else None
+        message = scrubber.text(str(error.get("message") or ""))
+        error_id = scrubber.text(str(error["id"])) if error.get("id") else None
     # Only Northflank's own envelope proves the object is gone (not, say, a proxy's 404 page).
     kind = NotFound if status == 404 and isinstance(error, dict) else ApiError
     stopped = getattr(response.raw.retries, "stopped", None)

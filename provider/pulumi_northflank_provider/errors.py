@@ -48,6 +48,9 @@ class Call:
     action: str  # e.g. "set the deployment of job 'db-migrate' in project 'demo'"
     target: Target
     permission: str  # the permission Northflank documents for the endpoint
+    #: Whether sending it twice does no harm. A call that is not (starting a run) is retried only
+    #: when it cannot have been processed: a 429, or a connection that could not be opened.
+    idempotent: bool = True
 
 
 class ApiError(NorthflankError):

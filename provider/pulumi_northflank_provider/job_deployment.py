@@ -11,31 +11,22 @@ state format and must never change.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from typing import Any
 
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    ConfigureRequest,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    ResourceProvider,
-    UpdateResult,
-)
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
 from . import config, log, readback
-from .errors import Call, InputError, NorthflankError, concise, quoted
+from .base_provider import NorthflankProvider
+from .errors import NorthflankError, concise
 from .image_ref import Digest
+from .job_target import ID_LENGTH, JOB_ID_LIMITS, JOB_PATH_PARAMS, SLUG, JobTarget
 from .wire import (
     AnyOf,
     Block,
     Body,
     Choice,
+    Declaration,
     Field,
     Length,
     Pattern,
@@ -43,9 +34,6 @@ from .wire import (
     Variant,
     contains_unknown,
 )
-
-if TYPE_CHECKING:
-    from .api_client import NorthflankClient
 
 # --- Wire format: the request body of POST .../deployment, declared once ------------------------
 
@@ -55,9 +43,6 @@ IMAGE_PATH = Pattern(
     r"(?:\:([a-zA-Z/-9\.\-_\:]+)|\@([a-zA-Z/-9\.\-_\:]+))$",
     "an image reference with a tag or a digest (not both), such as nginx:1.27, "
     "ghcr.io/org/app:1.2.3 or ghcr.io/org/app@sha256:<digest> (no spaces)",
-)
-SLUG = Pattern(
-    r"^[A-Za-z0-9-]+$", "an ID made of letters, digits and hyphens (as in the dashboard's URLs)"
 )
 BUILD_SERVICE_ID = Field(
     "id",
@@ -84,8 +69,6 @@ BUILDPACK_CONFIG_TYPES = (
 )
 #: What undoes a runtime block: the image's (or buildpack's) own entrypoint and command.
 RUNTIME_DEFAULT = {"configType": "default"}
-#: IDs are short slugs; the limit keeps a mistaken value from travelling into paths and errors.
-ID_LENGTH = Length(1, 100)
 GIT_SHA = AnyOf(
     (
         Pattern(r"^[0-9a-f]{40}$", "a commit SHA in lower-case hex (40 characters)"),
@@ -99,9 +82,7 @@ GIT_SHA = AnyOf(
 #: explains it.
 STRICTER = Stricter(
     rules={
-        "teamId": (ID_LENGTH,),
-        "projectId": (ID_LENGTH,),
-        "jobId": (ID_LENGTH,),
+        **JOB_ID_LIMITS,
         "external.credentials": (ID_LENGTH,),
         # Northflank's pattern takes any characters after "@".
         "external.imagePath": (Digest(),),
@@ -115,11 +96,7 @@ STRICTER = Stricter(
 )
 
 BODY = Body(
-    path_params=(
-        Field("teamId", rules=(SLUG,)),
-        Field("projectId", required=True, rules=(SLUG,)),
-        Field("jobId", required=True, rules=(SLUG,)),
-    ),
+    path_params=JOB_PATH_PARAMS,
     blocks=(
         Block(
             "external",
@@ -178,8 +155,13 @@ BODY = Body(
     stricter=STRICTER,
 )
 
-#: Changing these points the resource at another job: replace it, never update in place.
-IDENTITY = ("teamId", "projectId", "jobId")
+JOB_DEPLOYMENT = Declaration(
+    "JobDeployment",
+    BODY,
+    # Changing these points the resource at another job: replace it, never update in place.
+    identity=("teamId", "projectId", "jobId"),
+    read_only=readback.READ_ONLY_OUTPUTS,
+)
 
 # Both are documented; the docs and the Python SDK disagree on which one the server checks.
 UPDATE_PERMISSION = (
@@ -187,90 +169,13 @@ UPDATE_PERMISSION = (
     "'Project > Services > Deployment > Update Deployment')"
 )
 READ_PERMISSION = "'Project > Jobs > General > Read'"
-PROJECT_READ_PERMISSION = "'Project > General > Read'"  # UNCONFIRMED: not named in the docs
-
-
-@dataclass(frozen=True)
-class JobTarget:
-    """The job a resource points at. ``team_id`` selects the team-scoped routes that
-    organisation/team tokens use (``/v1/teams/{teamId}/projects/...``)."""
-
-    project_id: str
-    job_id: str
-    team_id: str | None = None
-
-    @property
-    def project_path(self) -> str:
-        team = f"/teams/{quote(self.team_id, safe='')}" if self.team_id else ""
-        return f"/v1{team}/projects/{quote(self.project_id, safe='')}"
-
-    @property
-    def deployment_path(self) -> str:
-        """The one place that names the (deprecated, but only) endpoint for a job's deployment."""
-        return f"{self.project_path}/jobs/{quote(self.job_id, safe='')}/deployment"
-
-    @property
-    def resource_id(self) -> str:
-        return "/".join(p for p in (self.team_id, self.project_id, self.job_id) if p)
-
-    def __str__(self) -> str:
-        team = f" of team '{self.team_id}'" if self.team_id else ""
-        return f"job '{self.job_id}' in project '{self.project_id}'{team}"
-
-    def call(self, method: str, action: str, permission: str) -> Call:
-        return Call(method, self.deployment_path, f"{action} of {self}", self, permission)
-
-    def project_call(self) -> Call:
-        team = f" of team '{self.team_id}'" if self.team_id else ""
-        action = f"read project '{self.project_id}'{team}"
-        return Call("GET", self.project_path, action, self, PROJECT_READ_PERMISSION)
-
-    @staticmethod
-    def parse(id_: str) -> JobTarget:
-        parts = id_.split("/")
-        if len(parts) not in (2, 3) or not all(parts):
-            raise InputError(
-                "a JobDeployment ID has the form '<projectId>/<jobId>' or "
-                f"'<teamId>/<projectId>/<jobId>'; got {quoted(repr(id_))}"
-            )
-        project_id, job_id = parts[-2:]
-        return JobTarget(project_id, job_id, parts[0] if len(parts) == 3 else None)
-
-    @staticmethod
-    def declared(props: Mapping[str, Any]) -> JobTarget:
-        """The job as the program declares it (what the resource ID is made of)."""
-        return JobTarget(props["projectId"], props["jobId"], props.get("teamId"))
-
-
 # --- Lifecycle -----------------------------------------------------------------------------------
 
 
-class JobDeploymentProvider(ResourceProvider):
-    """Sets a Northflank job's deployment. One instance serves all resources of a plugin process,
-    from several threads: it keeps no per-call state, and nothing of it is pickled."""
+class JobDeploymentProvider(NorthflankProvider):
+    """Sets a Northflank job's deployment."""
 
-    # Nothing secret is ever captured (see __reduce__), so the pickle need not be encrypted.
-    serialize_as_secret_always = False
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._runtime = _Runtime()
-
-    def __reduce__(self) -> tuple[type[JobDeploymentProvider], tuple[()]]:
-        # Only the class reference belongs in the state; unpickling calls the class afresh, so
-        # settings and HTTP sessions always belong to the process that uses them.
-        return (JobDeploymentProvider, ())
-
-    def configure(self, req: ConfigureRequest) -> None:
-        self._runtime.stack_config = {key: req.config.get(key) for key in config.CONFIG_KEYS}
-
-    # check and diff run during previews: no HTTP, no token needed.
-
-    @concise
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        self._settings()  # a setting that can never work fails the preview, not only `up`
-        failures = [CheckFailure(path, reason) for path, reason in BODY.validate(news)]
-        return CheckResult(news, failures)
+    declaration = JOB_DEPLOYMENT
 
     @concise
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -280,7 +185,7 @@ class JobDeploymentProvider(ResourceProvider):
             for key in dict.fromkeys([*old, *new])
             if old.get(key) != new.get(key) or contains_unknown(new.get(key))
         ]
-        replaces = [key for key in changed if key in IDENTITY]
+        replaces = [key for key in changed if key in JOB_DEPLOYMENT.identity]
         return DiffResult(
             changes=bool(changed),
             replaces=replaces,
@@ -298,7 +203,7 @@ class JobDeploymentProvider(ResourceProvider):
         outs = BODY.managed(news)
         # What was read back still describes the job if its source did not change.
         if all(olds.get(k) == news.get(k) for k in ("external", "internal")):
-            outs.update({k: olds[k] for k in readback.READ_ONLY_OUTPUTS if k in olds})
+            outs.update({k: olds[k] for k in JOB_DEPLOYMENT.read_only if k in olds})
         return UpdateResult(outs)
 
     @concise
@@ -306,7 +211,7 @@ class JobDeploymentProvider(ResourceProvider):
         declared = BODY.managed(props)
         adopting = "projectId" not in declared  # JobDeployment.get(): nothing declared, only the ID
         if adopting:
-            parsed = JobTarget.parse(id_)
+            parsed = JobTarget.parse(id_, JOB_DEPLOYMENT.name)
             declared.update(projectId=parsed.project_id, jobId=parsed.job_id)
             if parsed.team_id:
                 declared["teamId"] = parsed.team_id
@@ -315,13 +220,13 @@ class JobDeploymentProvider(ResourceProvider):
         # One GET is the whole picture: the deprecated GET .../deployment is the only endpoint that
         # returns the source (image or build), and it carries the docker and buildpack settings too.
         # GET job has the runtime settings but no source, so it would only add a request.
-        call = target.call("GET", "read the deployment", READ_PERMISSION)
-        from .api_client import NotFound  # noqa: PLC0415 - imported on first use, see _Runtime
+        call = target.call("GET", target.deployment_path, "read the deployment", READ_PERMISSION)
+        from .api_client import NotFound  # noqa: PLC0415 - imported on first use (see _Runtime)
 
         try:
-            live = self._runtime.client.send(settings, call)
+            live = self._client.send(settings, call)
         except NotFound:
-            self._confirm_gone(settings, target)
+            self._confirm_gone(settings, str(target), target, [target.project_call()])
             log.info(f"{str(target).capitalize()} no longer exists; removing it from the stack.")
             return ReadResult("", {})
         if not isinstance(live, Mapping) or not any(block.key in live for block in BODY.blocks):
@@ -343,55 +248,26 @@ class JobDeploymentProvider(ResourceProvider):
             "undeploy a job, so the job keeps its current deployment."
         )
 
-    def _confirm_gone(self, settings: config.Settings, target: JobTarget) -> None:
-        """Return only if the job is really gone: its project is still visible to the token.
-
-        A 404 for the job also comes from a wrong base URL, token or team, and dropping the
-        resource then would lose it from the stack on a mere misconfiguration. This extra GET is
-        made only on this rare path, so refreshes still cost one request per resource.
-        """
-        if self._runtime.client.exists(settings, target.project_call()):
-            return
-        team = f" in team '{target.team_id}'" if target.team_id else ""
-        raise NotVisible(
-            f"Could not tell whether {target} still exists: Northflank answered 404 for the job "
-            f"and for project '{target.project_id}'{team} too, as it does for a wrong API URL, "
-            "token or team. The resource is kept in the stack. Check northflank:apiUrl, that the "
-            "token belongs to the team that owns the project (northflank:teamId or team_id), and "
-            "the project ID. If the project really was deleted, remove the resource from the "
-            "stack with `pulumi state delete <urn>` (`pulumi stack --show-urns` lists the URNs)."
-        )
-
     def _post(self, props: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> None:
         settings = self._settings()
         target = self._target(props, settings)
         body = BODY.to_request(props, previous)
         log.debug(f"POST {target.deployment_path} body: {json.dumps(BODY.redacted(body))}")
-        self._runtime.client.send(
-            settings, target.call("POST", "set the deployment", UPDATE_PERMISSION), body
-        )
+        call = target.call("POST", target.deployment_path, "set the deployment", UPDATE_PERMISSION)
+        self._client.send(settings, call, body)
         reset = [key for key in body if key not in props]  # sent only to undo a removed block
         kept = describe({k: v for k, v in body.items() if k not in reset})
         undone = f"; {' and '.join(reset)} reset to default (removed from the program)"
         log.info(f"Deployment of {target} set: {kept}{undone if reset else ''}.")
 
     def _target(self, props: Mapping[str, Any], settings: config.Settings) -> JobTarget:
-        """The job to call: a declared team wins over the provider-wide northflank:teamId."""
         # Every API call starts here, so this is where the run's one deprecation notice goes.
         log.info_once("deprecated-endpoint", DEPRECATION_NOTICE)
-        declared = JobTarget.declared(props)
-        return JobTarget(declared.project_id, declared.job_id, declared.team_id or settings.team_id)
-
-    def _settings(self) -> config.Settings:
-        return config.resolve(self._runtime.stack_config)
+        return JobTarget.declared(props).with_default_team(settings.team_id)
 
 
 class UnexpectedAnswer(NorthflankError):
     """A 200 whose content is not what the endpoint returns."""
-
-
-class NotVisible(NorthflankError):
-    """Northflank cannot see the project either: a 404 that does not prove the job is gone."""
 
 
 def _shape(value: object) -> str:
@@ -425,24 +301,3 @@ def describe(body: Mapping[str, Any]) -> str:
         words.append("source unchanged")
     words += [f"{k} {body[k].get('configType')}" for k in ("docker", "buildpack") if k in body]
     return ", ".join(words)
-
-
-class _Runtime:
-    """What a provider holds only while it runs in a process: never part of the pickle."""
-
-    def __init__(self) -> None:
-        self.stack_config: dict[str, Any] = {}
-        self._client: NorthflankClient | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def client(self) -> NorthflankClient:
-        # Imported on first use: requests and urllib3 take ~30 ms to import, and previews (check
-        # and diff) never make a request, so they start without them.
-        if self._client is None:
-            with self._lock:
-                if self._client is None:
-                    from .api_client import NorthflankClient  # noqa: PLC0415
-
-                    self._client = NorthflankClient()
-        return self._client

@@ -99,18 +99,21 @@ def _ours(retry: Retry) -> NorthflankRetry:
     return retry
 
 
-def policy(max_wait: float) -> NorthflankRetry:
-    """The policy for every call. POST .../deployment sets the desired state, so it is idempotent
-    and retried like GET. Redirects are not followed at all (see api_client)."""
+def policy(max_wait: float, idempotent: bool = True) -> NorthflankRetry:
+    """The policy for a call. POST .../deployment sets the desired state, so it is idempotent and
+    retried like GET. A call that is not (POST .../runs starts a run each time) is retried only
+    where it cannot have been processed: a 429 (refused before processing) and a connection that
+    could not be opened; a 5xx or a broken connection may follow processing, and is left to the
+    caller, which can look before trying again. Redirects are not followed at all (api_client)."""
     return NorthflankRetry(
         total=6,
-        connect=3,  # the connection could not be opened
-        read=1,  # the connection broke, or no answer within the timeout: once
+        connect=3,  # the connection could not be opened: the request was never sent
+        read=1 if idempotent else 0,  # the connection broke, or no answer in time: once
         status=5,
         other=0,
         redirect=0,
         allowed_methods=frozenset({"GET", "POST"}),
-        status_forcelist=RETRY_STATUSES,
+        status_forcelist=RETRY_STATUSES if idempotent else frozenset({429}),
         backoff_factor=0.5,  # 0 s, then 1, 2, 4, 8 s, plus up to 0.5 s of jitter
         backoff_jitter=0.5,
         backoff_max=MAX_SINGLE_WAIT,

@@ -1,6 +1,8 @@
 """A small declarative description of a JSON request body, and what is derived from it.
 
-A resource module declares its body once (``Body`` of ``Block`` of ``Field``); then
+A resource module declares its inputs once (a ``Body`` of path parameters, typed properties and
+``Block`` s of ``Field`` s, inside a ``Declaration`` that adds its identity and read-only outputs);
+then
 
 * ``Body.validate`` checks a property bag in ``check()`` and names each broken rule,
 * ``Body.to_request`` builds the HTTP body for create/update,
@@ -139,6 +141,8 @@ class Field:
     key: str
     required: bool = False
     rules: tuple[Rule, ...] = ()
+    sent_as: str | None = None  # as a top-level property: its key in the request, if sent
+    default: None = None
 
     def problems(self, path: str, value: object, stricter: tuple[Rule, ...] = ()) -> list[Problem]:
         """Northflank's rules first; ``stricter`` ones (ours) only for a value that passes them."""
@@ -151,6 +155,105 @@ class Field:
             if broken:
                 return [Problem(path, f"{path} must be " + " and ".join(broken), ours)]
         return []
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A boolean property, with its value when not declared."""
+
+    key: str
+    default: bool
+    required: bool = False
+    sent_as: str | None = None
+
+    def problems(self, path: str, value: object, stricter: tuple[Rule, ...] = ()) -> list[Problem]:
+        if is_unknown(value) or isinstance(value, bool):
+            return []
+        return [Problem(path, f"{path} must be true or false, not {_json_type(value)}")]
+
+
+@dataclass(frozen=True)
+class Integer:
+    """A whole number in ``[min, max]``, with its value when not declared. (Numbers travel to the
+    provider as floats: ``1800.0`` is a whole number.)"""
+
+    key: str
+    min: int
+    max: int
+    default: int
+    required: bool = False
+    sent_as: str | None = None
+
+    def problems(self, path: str, value: object, stricter: tuple[Rule, ...] = ()) -> list[Problem]:
+        if is_unknown(value):
+            return []
+        whole = isinstance(value, (int, float)) and not isinstance(value, bool) and value % 1 == 0
+        if not whole or not self.min <= value <= self.max:  # type: ignore[operator]
+            return [Problem(path, f"{path} must be a whole number from {self.min} to {self.max}")]
+        return []
+
+
+@dataclass(frozen=True)
+class StringMap:
+    """An object of strings, whose keys follow ``key_rule`` (environment variables, say)."""
+
+    key: str
+    key_rule: Rule
+    required: bool = False
+    sent_as: str | None = None
+    default: None = None
+
+    def problems(self, path: str, value: object, stricter: tuple[Rule, ...] = ()) -> list[Problem]:
+        if is_unknown(value):
+            return []
+        if not isinstance(value, Mapping):
+            return [Problem(path, f"{path} must be an object of strings, not {_json_type(value)}")]
+        out = []
+        for name, item in value.items():
+            if not self.key_rule.accepts(name):
+                # The key is the user's text, shortened: it may be long but is not a secret.
+                shown = name if len(name) <= 40 else name[:40] + "..."
+                out.append(Problem(path, f"{path} key {shown!r} must be {self.key_rule.words}"))
+            elif not is_unknown(item) and not isinstance(item, str):
+                out.append(
+                    Problem(f"{path}.{name}", f"{path}.{name} must be a string, not "
+                            f"{_json_type(item)}")
+                )  # fmt: skip
+        return out
+
+
+@dataclass(frozen=True)
+class JsonList:
+    """A list of any JSON values (objects, lists, strings, numbers, booleans, null)."""
+
+    key: str
+    required: bool = False
+    sent_as: str | None = None
+    default: None = None
+
+    def problems(self, path: str, value: object, stricter: tuple[Rule, ...] = ()) -> list[Problem]:
+        if is_unknown(value):
+            return []
+        if not isinstance(value, (list, tuple)):
+            return [Problem(path, f"{path} must be a list, not {_json_type(value)}")]
+        if not all(_is_json(item) for item in value):
+            return [Problem(path, f"{path} must hold only JSON values (objects, lists, text, "
+                                  "numbers, booleans)")]  # fmt: skip
+        return []
+
+
+def _is_json(value: object) -> bool:
+    if value is None or is_unknown(value) or isinstance(value, (str, bool, int, float)):
+        return True
+    if isinstance(value, Mapping):
+        return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_is_json(v) for v in value)
+    return False
+
+
+#: A top-level property other than a block: a string ``Field`` or one of the typed kinds above.
+Property = Field | Flag | Integer | StringMap | JsonList
 
 
 @dataclass(frozen=True)
@@ -247,13 +350,24 @@ class Body:
     """A request body: path parameters plus blocks, with exactly one variant chosen."""
 
     path_params: tuple[Field, ...]
-    blocks: tuple[Block, ...]
-    variants: tuple[Variant, ...]
+    blocks: tuple[Block, ...] = ()
+    variants: tuple[Variant, ...] = (Variant("no source", None, frozenset()),)
     stricter: Stricter = field(default_factory=Stricter)
+    #: Typed top-level properties; each is sent in the request under ``sent_as``, if it has one.
+    properties: tuple[Property, ...] = ()
 
     @property
     def keys(self) -> tuple[str, ...]:
-        return tuple(f.key for f in self.path_params) + tuple(b.key for b in self.blocks)
+        return (
+            tuple(f.key for f in self.path_params)
+            + tuple(p.key for p in self.properties)
+            + tuple(b.key for b in self.blocks)
+        )
+
+    def with_defaults(self, bag: Bag) -> dict[str, Any]:
+        """The bag with each undeclared property that has a default set to it."""
+        defaults = {p.key: p.default for p in self.properties if p.default is not None}
+        return {**defaults, **{k: v for k, v in bag.items() if v is not None}}
 
     def block(self, key: str) -> Block:
         return next(b for b in self.blocks if b.key == key)
@@ -275,7 +389,7 @@ class Body:
         for key in bag:
             if key not in self.keys and not key.startswith("__"):
                 out.append(Problem(key, _unknown_key(key, self.keys)))
-        for param in self.path_params:
+        for param in (*self.path_params, *self.properties):
             if param.key in bag:
                 rules = self.stricter.rules.get(param.key, ())
                 out.extend(param.problems(param.key, bag[param.key], rules))
@@ -326,8 +440,8 @@ class Body:
     def managed(self, bag: Bag) -> dict[str, Any]:
         """The declared keys of a bag, and only those (no ``__provider``, no read-only outputs)."""
         out: dict[str, Any] = {}
-        for param in self.path_params:
-            if param.key in bag:
+        for param in (*self.path_params, *self.properties):
+            if bag.get(param.key) is not None:
                 out[param.key] = bag[param.key]
         for block in self.blocks:
             value = bag.get(block.key)
@@ -360,9 +474,10 @@ class Body:
         sent as its ``reset``, where the chosen variant allows it: removing a setting from the
         program undoes it, rather than leaving it behind unmanaged.
         """
-        params = {p.key for p in self.path_params}
-        body = {k: v for k, v in self.managed(bag).items() if k not in params}
-        return {**body, **self._resets(bag, previous or {})}
+        blocks = {b.key for b in self.blocks}
+        body = {k: v for k, v in self.managed(bag).items() if k in blocks}
+        sent = {p.sent_as: bag[p.key] for p in self.properties if p.sent_as and p.key in bag}
+        return {**sent, **body, **self._resets(bag, previous or {})}
 
     def _resets(self, bag: Bag, previous: Bag) -> dict[str, Any]:
         """The blocks ``previous`` declared and ``bag`` removed, each as its reset value."""
@@ -375,6 +490,28 @@ class Body:
             and previous.get(block.key) is not None
             and block.key not in bag
         }
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What a resource is, written once: its inputs and their rules (``body``), the inputs whose
+    change replaces it (``identity``) and the outputs only Northflank sets (``read_only``). Its
+    lifecycle, its read-back and the SDK class that programs use all take it from here."""
+
+    name: str
+    body: Body
+    identity: tuple[str, ...]
+    read_only: tuple[str, ...]
+
+    @property
+    def properties(self) -> tuple[str, ...]:
+        """Every top-level property, inputs first (wire names)."""
+        return (*self.body.keys, *self.read_only)
+
+    @property
+    def nested(self) -> frozenset[str]:
+        """The wire names of the fields inside blocks."""
+        return frozenset(f.key for block in self.body.blocks for f in block.fields)
 
 
 def _unknown_key(path: str, known: tuple[str, ...]) -> str:

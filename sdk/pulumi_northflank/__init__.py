@@ -19,6 +19,7 @@ from ._inputs import (
     InternalDeploymentArgsDict,
 )
 from .job_deployment import JobDeployment, JobDeploymentArgs
+from .job_run import JobRun, JobRunArgs, JobRunStatus
 
 __all__ = [
     "BuildpackRuntimeArgs",
@@ -31,6 +32,9 @@ __all__ = [
     "InternalDeploymentArgsDict",
     "JobDeployment",
     "JobDeploymentArgs",
+    "JobRun",
+    "JobRunArgs",
+    "JobRunStatus",
     "__version__",
     "outputs",
 ]

@@ -9,8 +9,7 @@ from typing import Any, Optional, Union, overload
 import pulumi
 import pulumi.dynamic
 
-from pulumi_northflank_provider.job_deployment import BODY, JobDeploymentProvider
-from pulumi_northflank_provider.readback import READ_ONLY_OUTPUTS
+from pulumi_northflank_provider.job_deployment import JOB_DEPLOYMENT, JobDeploymentProvider
 
 from . import outputs
 from ._inputs import (
@@ -23,6 +22,7 @@ from ._inputs import (
     InternalDeploymentArgs,
     InternalDeploymentArgsDict,
 )
+from ._naming import snake, to_wire
 
 __all__ = ["JobDeployment", "JobDeploymentArgs"]
 
@@ -90,15 +90,8 @@ def _pulumi_version() -> tuple[int, ...]:
     return tuple(int(n) for n in found.groups()) if found else (0, 0)
 
 
-def _snake(name: str) -> str:
-    """``imagePath`` -> ``image_path``, ``buildSHA`` -> ``build_sha``."""
-    return re.sub(r"(?<=[a-z0-9])([A-Z]+)", lambda m: "_" + m.group(1).lower(), name)
-
-
-# Python names <-> wire names, derived from the provider's declaration of the body.
-_PROPERTIES = (*BODY.keys, *READ_ONLY_OUTPUTS)
-_NESTED = {f.key for block in BODY.blocks for f in block.fields}
-_TO_WIRE = {_snake(name): name for name in (*_PROPERTIES, *_NESTED)}
+# Python names <-> wire names, derived from the provider's declaration of the resource.
+_TO_WIRE = to_wire(JOB_DEPLOYMENT)
 _FROM_WIRE = {wire: py for py, wire in _TO_WIRE.items()}
 
 
@@ -109,6 +102,20 @@ class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeplo
     the deployment back. Deleting the resource stops managing the deployment and leaves the job as
     it is: Northflank cannot undeploy a job. The resource ID is ``"{projectId}/{jobId}"``, or
     ``"{teamId}/{projectId}/{jobId}"`` with a ``team_id``.
+
+    ## Example Usage
+
+    Deploy a private image to a job, with a custom command:
+
+    ```python
+    import pulumi_northflank as northflank
+
+    migrate = northflank.JobDeployment("db-migrate", project_id="shop", job_id="db-migrate",
+        external=northflank.ExternalDeploymentArgs(image_path="ghcr.io/acme/migrate:1.5.0",
+                                                   credentials="ghcr-creds"),
+        docker=northflank.DockerRuntimeArgs(config_type="customCommand",
+                                            custom_command="python migrate.py"))
+    ```
     """
 
     project_id: pulumi.Output[str]
@@ -238,7 +245,7 @@ class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeplo
         self, resource_name: str, props: dict[str, Any], opts: Optional[pulumi.ResourceOptions]
     ) -> None:
         # Every output needs a key in the props (None = computed), or its value has no attribute.
-        props = {**dict.fromkeys(_snake(name) for name in _PROPERTIES), **props}
+        props = {**dict.fromkeys(snake(name) for name in JOB_DEPLOYMENT.properties), **props}
         super().__init__(JobDeploymentProvider(), resource_name, props, opts)
 
     def translate_input_property(self, prop: str) -> str:

@@ -1,0 +1,106 @@
+"""What every resource's provider shares: pickling by reference, settings resolved at call time,
+a client built on first use, ``check`` from the resource's declaration, and the rule for telling a
+deleted object from one the provider merely cannot see."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
+
+from . import config
+from .errors import Call, NorthflankError, concise
+from .job_target import JobTarget
+from .wire import Declaration
+
+if TYPE_CHECKING:
+    from .api_client import NorthflankClient
+
+
+class NotVisible(NorthflankError):
+    """Northflank cannot see the project either: a 404 that does not prove the object is gone."""
+
+
+class NorthflankProvider(ResourceProvider):
+    """One instance serves all resources of its kind in a plugin process, from several threads:
+    it keeps no per-call state, and nothing of it is pickled."""
+
+    #: The resource this provider manages (its inputs, identity and read-only outputs).
+    declaration: ClassVar[Declaration]
+
+    # Nothing secret is ever captured (see __reduce__), so the pickle need not be encrypted.
+    serialize_as_secret_always = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._runtime = _Runtime()
+
+    def __reduce__(self) -> tuple[type[NorthflankProvider], tuple[()]]:
+        # Only the class reference belongs in the state; unpickling calls the class afresh, so
+        # settings and HTTP sessions always belong to the process that uses them.
+        return (type(self), ())
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._runtime.stack_config = {key: req.config.get(key) for key in config.CONFIG_KEYS}
+
+    # check (and diff) run during previews: no HTTP, no token needed.
+
+    @concise
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        self._settings()  # a setting that can never work fails the preview, not only `up`
+        inputs = self.declaration.body.with_defaults(news)
+        problems = self.declaration.body.validate(inputs)
+        return CheckResult(inputs, [CheckFailure(path, reason) for path, reason in problems])
+
+    def _settings(self) -> config.Settings:
+        return config.resolve(self._runtime.stack_config)
+
+    @property
+    def _client(self) -> NorthflankClient:
+        return self._runtime.client
+
+    def _confirm_gone(
+        self, settings: config.Settings, what: str, target: JobTarget, ancestors: Sequence[Call]
+    ) -> None:
+        """Return only if ``what``, just answered with a 404, is really gone: one of its
+        ``ancestors`` (nearest first, ending with its project) is still visible to the token.
+
+        A 404 also comes from a wrong base URL, token or team, and dropping the resource then
+        would lose it from the stack on a mere misconfiguration. These extra GETs are made only on
+        this rare path, so a refresh still costs one request per resource.
+        """
+        for ancestor in ancestors:
+            if self._client.exists(settings, ancestor):
+                return
+        team = f" in team '{target.team_id}'" if target.team_id else ""
+        raise NotVisible(
+            f"Could not tell whether {what} still exists: Northflank answered 404 for it and for "
+            f"project '{target.project_id}'{team} too, as it does for a wrong API URL, token or "
+            "team. The resource is kept in the stack. Check northflank:apiUrl, that the token "
+            "belongs to the team that owns the project (northflank:teamId or team_id), and the "
+            "project ID. If the project really was deleted, remove the resource from the stack "
+            "with `pulumi state delete <urn>` (`pulumi stack --show-urns` lists the URNs)."
+        )
+
+
+class _Runtime:
+    """What a provider holds only while it runs in a process: never part of the pickle."""
+
+    def __init__(self) -> None:
+        self.stack_config: dict[str, Any] = {}
+        self._client: NorthflankClient | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> NorthflankClient:
+        # Imported on first use: requests and urllib3 take ~30 ms to import, and previews (check
+        # and diff) never make a request, so they start without them.
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    from .api_client import NorthflankClient  # noqa: PLC0415
+
+                    self._client = NorthflankClient()
+        return self._client
