@@ -22,8 +22,10 @@ lint:
 
 typecheck:
 	$(BIN)/mypy
-	@# Each example is its own program (every one is a __main__), so each is checked on its own.
-	for example in examples/*/__main__.py; do $(BIN)/mypy "$$example" || exit 1; done
+	@# Each program (an example, the template, the policy pack) is a __main__: checked on its own.
+	for program in examples/*/__main__.py templates/*/__main__.py policies/*/__main__.py; do \
+		$(BIN)/mypy "$$program" || exit 1; \
+	done
 
 unit:
 	$(BIN)/pytest

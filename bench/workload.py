@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from tests.engine import Plugin, secret
+from engine_driver import Plugin, secret
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "bench"

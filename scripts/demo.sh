@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# `make demo`: run the quickstart (Pulumi.yaml) with the real Pulumi CLI against the local Northflank
-# API emulator, with a local file state backend, then show what the emulator recorded.
+# `make demo`: run the quickstart (Pulumi.yaml) against the local Northflank API emulator, then show
+# what the emulator recorded. With the Pulumi CLI (present, or installed by its official
+# installer): `pulumi up`, `pulumi refresh`, a change of image and `pulumi up` again, on a local
+# file state backend. Where the CLI cannot run: the same quickstart walked through the real
+# provider plugin without the engine (scripts/walkthrough.py), labelled as such.
+# NORTHFLANK_DEMO_CLI=skip takes that second path without looking for the CLI (the tests do).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +13,7 @@ VENV=${VENV:-.venv}
 DEMO_DIR="$PWD/.demo"
 TOKEN=nf-emulator-token # the emulator's well-known demo token, not a real one
 STACK=demo
+NEW_IMAGE=ghcr.io/acme/migrate:1.5.0 # the second `up` deploys it
 
 step() { printf '\n==> %s\n' "$*"; }
 fail() {
@@ -25,21 +30,22 @@ fi
 
 step "Pulumi CLI"
 export PATH="$HOME/.pulumi/bin:$PATH"
-if ! command -v pulumi >/dev/null 2>&1; then
+cli_missing=""
+if [ "${NORTHFLANK_DEMO_CLI:-}" = skip ]; then
+  cli_missing="not looked for (NORTHFLANK_DEMO_CLI=skip)"
+elif ! command -v pulumi >/dev/null 2>&1; then
   echo "The Pulumi CLI is not installed: installing it with the official installer (https://get.pulumi.com)."
   if ! command -v curl >/dev/null 2>&1; then
-    fail "the Pulumi CLI is missing, and curl (needed by its official installer) is missing too.
-Install the CLI (https://www.pulumi.com/docs/install/), then run 'make demo' again."
+    cli_missing="not installed, and curl (which its official installer needs) is missing too"
+  elif ! curl -fsSL --connect-timeout 15 --max-time 300 https://get.pulumi.com | sh; then
+    cli_missing="not installed, and its official installer could not download it (is https://get.pulumi.com reachable?)"
+  elif ! command -v pulumi >/dev/null 2>&1; then
+    cli_missing="installed, but 'pulumi' is still not on PATH (expected in \$HOME/.pulumi/bin)"
   fi
-  if ! curl -fsSL --connect-timeout 15 --max-time 300 https://get.pulumi.com | sh; then
-    fail "the Pulumi CLI is missing, and its official installer could not download it
-(is https://get.pulumi.com reachable from this machine?).
-Install it yourself (https://www.pulumi.com/docs/install/), make sure 'pulumi' is on PATH, then run
-'make demo' again. The provider, the emulator and the virtualenv are ready; only the CLI is missing."
-  fi
-  command -v pulumi >/dev/null 2>&1 || fail "the installer ran, but 'pulumi' is still not on PATH (expected in \$HOME/.pulumi/bin)."
 fi
-pulumi version
+if [ -z "$cli_missing" ]; then
+  pulumi version
+fi
 
 step "Northflank API emulator (state kept in .demo/emulator-state.json)"
 mkdir -p "$DEMO_DIR/backend"
@@ -58,19 +64,33 @@ done
 echo "Listening on $API_URL"
 curl -fsS -X DELETE "$API_URL/_emulator/requests" >/dev/null
 
-step "Stack '$STACK' on a local file backend (.demo/backend)"
-export PULUMI_BACKEND_URL="file://$DEMO_DIR/backend"
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-demo-passphrase}"
-export PULUMI_SKIP_UPDATE_CHECK=1
-pulumi stack select --create "$STACK" --non-interactive
-pulumi config set --stack "$STACK" northflank:apiUrl "$API_URL"
-pulumi config set --stack "$STACK" --secret northflank:apiToken "$TOKEN"
+if [ -n "$cli_missing" ]; then
+  echo "The Pulumi CLI is $cli_missing: walking the same quickstart through the provider plugin, without the engine."
+  step "Quickstart walk-through without the Pulumi engine (the real provider plugin, driven as pulumi up would)"
+  PYTHONPATH="$PWD" "$VENV/bin/python" scripts/walkthrough.py --api-url "$API_URL" --token "$TOKEN"
+  echo
+  echo "With the Pulumi CLI installed (https://www.pulumi.com/docs/install/), 'make demo' runs the real"
+  echo "'pulumi up', 'pulumi refresh' and 'pulumi up' instead."
+else
+  step "Stack '$STACK' on a local file backend (.demo/backend)"
+  export PULUMI_BACKEND_URL="file://$DEMO_DIR/backend"
+  export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-demo-passphrase}"
+  export PULUMI_SKIP_UPDATE_CHECK=1
+  pulumi stack select --create "$STACK" --non-interactive
+  pulumi config set --stack "$STACK" northflank:apiUrl "$API_URL"
+  pulumi config set --stack "$STACK" --secret northflank:apiToken "$TOKEN"
+  pulumi config rm --stack "$STACK" image >/dev/null 2>&1 || true # start from the default image
 
-step "pulumi up"
-pulumi up --stack "$STACK" --yes --non-interactive
+  step "pulumi up"
+  pulumi up --stack "$STACK" --yes --non-interactive
 
-step "pulumi refresh (reads the deployment back: no drift expected)"
-pulumi refresh --stack "$STACK" --yes --non-interactive
+  step "pulumi refresh (reads the deployment back: no drift expected)"
+  pulumi refresh --stack "$STACK" --yes --non-interactive
+
+  step "pulumi config set image $NEW_IMAGE, then pulumi up (an update of the deployment)"
+  pulumi config set --stack "$STACK" image "$NEW_IMAGE"
+  pulumi up --stack "$STACK" --yes --non-interactive
+fi
 
 step "What the emulator recorded"
 "$VENV/bin/python" - "$API_URL" "$TOKEN" <<'PY'

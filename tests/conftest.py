@@ -12,11 +12,10 @@ from typing import Any
 import pytest
 import requests
 
+from engine_driver import GET_SUPPORTED, Engine, Plugin, secret
 from northflank_emulator import Backend, EmulatorServer, Grant
 from northflank_emulator.schema import validate_deployment_body, validate_run_body
 from pulumi_northflank.job_deployment import _pulumi_version
-
-from .engine import GET_SUPPORTED, Engine, Plugin, secret
 
 needs_get = pytest.mark.skipif(
     not GET_SUPPORTED,

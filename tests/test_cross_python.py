@@ -13,8 +13,9 @@ import sys
 
 import pytest
 
+from engine_driver import PROVIDER, Engine, Plugin
+
 from .conftest import JobRef, start_plugin
-from .engine import PROVIDER, Engine, Plugin
 
 OTHER_PYTHON = os.environ.get("NORTHFLANK_OTHER_PYTHON", "")
 pytestmark = pytest.mark.skipif(

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from engine_driver import PROVIDER, Diff, Engine, Plugin, ProviderError, State
+
 from .conftest import ApiCalls, JobRef, needs_get, start_plugin
-from .engine import PROVIDER, Diff, Engine, Plugin, ProviderError, State
 
 DECLARED = {
     "external": {"imagePath": "ghcr.io/acme/migrate:1.4.2", "credentials": "ghcr-creds"},

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from engine_driver import Engine, Plugin, ProviderError, State, secret
 from northflank_emulator import Backend, EmulatorServer, Grant
 from northflank_emulator.models import Fault
 from pulumi_northflank_provider import __version__
@@ -26,7 +27,6 @@ from .conftest import (
     JobRef,
     start_plugin,
 )
-from .engine import Engine, Plugin, ProviderError, State, secret
 
 IMAGE = {"external": {"imagePath": "ghcr.io/acme/app:1.0.0"}}
 

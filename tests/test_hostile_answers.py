@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from engine_driver import Engine, Plugin, ProviderError, State
 from northflank_emulator import Backend, EmulatorServer
 from northflank_emulator.models import Fault
 
 from .conftest import CANARY_TOKEN, ApiCalls, JobRef, start_plugin
-from .engine import Engine, Plugin, ProviderError, State
 
 IMAGE = {"external": {"imagePath": "ghcr.io/acme/app:1.0.0"}}
 

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
+from engine_driver import JOB_RUN, UNKNOWN, Engine, Plugin, ProviderError, State
 from northflank_emulator import Backend, EmulatorServer
 from northflank_emulator.models import Fault
 from pulumi_northflank_provider.job_run import polls_for
 
 from .conftest import READ_ONLY_TOKEN, ApiCalls, JobRef, start_plugin
-from .engine import JOB_RUN, UNKNOWN, Engine, Plugin, ProviderError, State
 
 #: A value that must appear nowhere but in the run's own environment on Northflank.
 SECRET = "s3cret-" + secrets.token_hex(8)

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from engine_driver import PROVIDER, UNKNOWN, CheckFailed, Engine, Plugin, ProviderError
+
 from .conftest import CANARY_TOKEN, ApiCalls, JobRef, start_plugin
-from .engine import PROVIDER, UNKNOWN, CheckFailed, Engine, Plugin, ProviderError
 
 MIGRATE = {
     "external": {"imagePath": "ghcr.io/acme/migrate:1.4.2", "credentials": "ghcr-creds"},

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine_driver import CheckFailed, Engine
 from northflank_emulator import Backend
 from northflank_emulator.schema import custom_field_errors, schema_errors
 from pulumi_northflank_provider.job_deployment import (
@@ -27,7 +28,6 @@ from pulumi_northflank_provider.job_deployment import (
 )
 
 from .conftest import PROJECT, ApiCalls
-from .engine import CheckFailed, Engine
 
 ORACLE_EXAMPLES = 1500  # the issue asks for at least 1000 in CI
 END_TO_END_EXAMPLES = 60

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from engine_driver import PROVIDER
 from pulumi_northflank_provider import __version__
-
-from .engine import PROVIDER
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

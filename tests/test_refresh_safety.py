@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import requests
 
+from engine_driver import Engine, ProviderError, State
 from northflank_emulator import Backend
 
 from .conftest import ApiCalls, JobRef, start_plugin
-from .engine import Engine, ProviderError, State
 
 IMAGE = {"external": {"imagePath": "ghcr.io/acme/app:1.0.0"}}
 

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from engine_driver import PROVIDER, Engine
+
 from .conftest import ApiCalls, JobRef
-from .engine import PROVIDER, Engine
 
 MIGRATE_COMMAND = {"configType": "customCommand", "customCommand": "python migrate.py"}
 IMAGE = {"imagePath": "ghcr.io/acme/migrate:1.4.2"}

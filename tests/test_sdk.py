@@ -12,10 +12,10 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
 import pulumi_northflank as northflank
+from engine_driver import GET_SUPPORTED
 from pulumi_northflank_provider import JobDeploymentProvider
 
 from .conftest import CANARY_TOKEN, needs_get
-from .engine import GET_SUPPORTED
 
 TYPE = "pulumi-python:dynamic/northflank:JobDeployment"
 

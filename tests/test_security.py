@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
+from engine_driver import PROVIDER, CheckFailed, Engine, Plugin, ProviderError, State
 from northflank_emulator import Backend, EmulatorServer, Grant
 from northflank_emulator.models import Fault
 from pulumi_northflank_provider import JobDeploymentProvider
 
 from .conftest import CANARY_TOKEN, PROJECT, ApiCalls, JobRef, start_plugin
-from .engine import PROVIDER, CheckFailed, Engine, Plugin, ProviderError, State
 
 IMAGE = {"external": {"imagePath": "ghcr.io/acme/app:1.0.0", "credentials": "ghcr-creds"}}
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from engine_driver import PROVIDER, Engine, Plugin
+
 from .conftest import ApiCalls, JobRef, needs_get, start_plugin
-from .engine import PROVIDER, Engine, Plugin
 
 IMAGE = {"external": {"imagePath": "nginx:1.27"}}
 

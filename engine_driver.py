@@ -1,9 +1,11 @@
-"""A test harness that drives the real dynamic-provider plugin as the Pulumi engine does.
+"""The engine-call driver: drives the real dynamic-provider plugin as the Pulumi engine does.
 
 It starts ``python -u -m pulumi.dynamic`` (what the CLI's ``pulumi-resource-pulumi-python`` runs),
 talks to it over gRPC with the engine's messages and encodings, and replays the engine's call
 sequences for preview, up, refresh and destroy (see ``docs/engine-protocol.md``).
-It is a test tool only: users run the real ``pulumi`` CLI.
+
+The tests, the benchmark and the demo's walk-through without the CLI share it. It is a tool for
+this repository only, not shipped in the package: users run the real ``pulumi`` CLI.
 """
 
 from __future__ import annotations
@@ -118,8 +120,10 @@ class Plugin:
     def __post_init__(self) -> None:
         self.stderr_lines: list[str] = []
         self.stdout_lines: list[str] = []
+        #: The RPCs made so far, in order (what the engine would have called).
+        self.rpcs: list[str] = []
         child_env = {**os.environ, "PULUMI_PROJECT": PROJECT, **self.env}
-        self.child = subprocess.Popen(
+        self.child = subprocess.Popen(  # noqa: S603 - a fixed command, no shell
             [self.python, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -156,6 +160,7 @@ class Plugin:
     # --- raw RPCs ------------------------------------------------------------------------------
 
     def _call(self, method: str, request: Any) -> Any:
+        self.rpcs.append(method)
         try:
             response = getattr(self.stub, method)(request)
         except grpc.RpcError as exc:
