@@ -158,6 +158,13 @@ def api_calls(backend: Backend) -> ApiCalls:
 
 
 @pytest.fixture(autouse=True)
+def _no_fault_outlives_its_test(backend: Backend) -> Iterator[None]:
+    """A fault a test scripted and did not use up must not hit the next test."""
+    yield
+    backend.clear_faults()
+
+
+@pytest.fixture(autouse=True)
 def _every_body_sent_matches_northflanks_schema(backend: Backend) -> Iterator[None]:
     """Every body the provider sends in any test must satisfy Northflank's rules for it."""
     start = len(backend.recorded())

@@ -39,12 +39,6 @@ def plugin(emulator: EmulatorServer) -> Iterator[Plugin]:
     plugin.close()
 
 
-@pytest.fixture(autouse=True)
-def _no_fault_outlives_its_test(backend: Backend) -> Iterator[None]:
-    yield
-    backend.clear_faults()
-
-
 def fail(backend: Backend, job: JobRef, method: str = "POST", **fault: Any) -> None:
     backend.add_fault(Fault(method=method, path=f"/jobs/{job.job_id}/deployment$", **fault))
 

@@ -28,12 +28,6 @@ def plugin(emulator: EmulatorServer) -> Iterator[Plugin]:
     plugin.close()
 
 
-@pytest.fixture(autouse=True)
-def _no_fault_outlives_its_test(backend: Backend) -> Iterator[None]:
-    yield
-    backend.clear_faults()
-
-
 def on_deployment(backend: Backend, job: JobRef, method: str, **fault: Any) -> None:
     backend.add_fault(Fault(method=method, path=f"/jobs/{job.job_id}/deployment$", **fault))
 
@@ -164,7 +158,7 @@ def test_an_oversized_answer_fails_clearly_and_memory_does_not_follow_it(
         ({"data": None}, "null"),
         ({"data": []}, "a list"),
         ({"data": "ok"}, "a str"),
-        ({"data": {"region": "europe-west"}}, "an object without any deployment field"),
+        ({"data": {"region": "europe-west"}}, "an object without the fields of one"),
         ({"status": "ok"}, "null"),
     ],
 )

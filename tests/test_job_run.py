@@ -30,12 +30,6 @@ def plugin(emulator: EmulatorServer) -> Iterator[Plugin]:
     assert SECRET not in plugin.output  # no log line of any test held an environment value
 
 
-@pytest.fixture(autouse=True)
-def _no_fault_outlives_its_test(backend: Backend) -> Iterator[None]:
-    yield
-    backend.clear_faults()
-
-
 def run_inputs(job: JobRef, **more: Any) -> dict[str, Any]:
     return {**job.inputs, "triggers": [IMAGE], **more}
 

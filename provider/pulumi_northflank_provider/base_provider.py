@@ -8,12 +8,18 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    DiffResult,
+    ResourceProvider,
+)
 
 from . import config
 from .errors import Call, NorthflankError, concise
 from .job_target import JobTarget
-from .wire import Declaration
+from .wire import Declaration, contains_unknown
 
 if TYPE_CHECKING:
     from .api_client import NorthflankClient
@@ -29,6 +35,9 @@ class NorthflankProvider(ResourceProvider):
 
     #: The resource this provider manages (its inputs, identity and read-only outputs).
     declaration: ClassVar[Declaration]
+    #: Whether a replacement deletes the old resource before creating the new one: needed when
+    #: both would be the same object on Northflank (the same job's deployment).
+    replace_deletes_first: ClassVar[bool]
 
     # Nothing secret is ever captured (see __reduce__), so the pickle need not be encrypted.
     serialize_as_secret_always = False
@@ -53,6 +62,24 @@ class NorthflankProvider(ResourceProvider):
         inputs = self.declaration.body.with_defaults(news)
         problems = self.declaration.body.validate(inputs)
         return CheckResult(inputs, [CheckFailure(path, reason) for path, reason in problems])
+
+    @concise
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Declared inputs only (never ``__provider`` or read-only outputs); a value not known yet
+        counts as a change; a change to the identity replaces."""
+        body = self.declaration.body
+        old, new = body.managed(olds), body.managed(news)
+        changed = [
+            key
+            for key in dict.fromkeys([*old, *new])
+            if old.get(key) != new.get(key) or contains_unknown(new.get(key))
+        ]
+        replaces = [key for key in changed if key in self.declaration.identity]
+        return DiffResult(
+            changes=bool(changed),
+            replaces=replaces,
+            delete_before_replace=bool(replaces) and self.replace_deletes_first,
+        )
 
     def _settings(self) -> config.Settings:
         return config.resolve(self._runtime.stack_config)

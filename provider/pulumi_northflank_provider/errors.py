@@ -155,6 +155,20 @@ class TransportError(NorthflankError):
     """No usable answer came back: the connection failed, timed out, or the body was unreadable."""
 
 
+class UnexpectedAnswer(NorthflankError):
+    """A 2xx whose content is not what the endpoint returns: an error, never taken for an answer
+    (a refresh that read nothing must not report "no drift")."""
+
+
+def shape(data: object) -> str:
+    """What an answer's ``data`` is, in words, for an ``UnexpectedAnswer``."""
+    if data is None:
+        return "null"
+    if isinstance(data, Mapping):
+        return "an object without the fields of one"
+    return f"a {type(data).__name__}"
+
+
 class InputError(NorthflankError):
     """A value the engine passed cannot be used (e.g. a malformed ID given to ``get``)."""
 

@@ -14,11 +14,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from . import config, log, readback
 from .base_provider import NorthflankProvider
-from .errors import NorthflankError, concise
+from .errors import UnexpectedAnswer, concise, shape
 from .image_ref import Digest
 from .job_target import ID_LENGTH, JOB_ID_LIMITS, JOB_PATH_PARAMS, SLUG, JobTarget
 from .wire import (
@@ -32,7 +32,6 @@ from .wire import (
     Pattern,
     Stricter,
     Variant,
-    contains_unknown,
 )
 
 # --- Wire format: the request body of POST .../deployment, declared once ------------------------
@@ -176,21 +175,9 @@ class JobDeploymentProvider(NorthflankProvider):
     """Sets a Northflank job's deployment."""
 
     declaration = JOB_DEPLOYMENT
-
-    @concise
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        old, new = BODY.managed(olds), BODY.managed(news)
-        changed = [
-            key
-            for key in dict.fromkeys([*old, *new])
-            if old.get(key) != new.get(key) or contains_unknown(new.get(key))
-        ]
-        replaces = [key for key in changed if key in JOB_DEPLOYMENT.identity]
-        return DiffResult(
-            changes=bool(changed),
-            replaces=replaces,
-            delete_before_replace=bool(replaces),
-        )
+    # The ID is the job's: the replacement and the old resource are the same job, and deleting
+    # the old one sends nothing, so it goes first.
+    replace_deletes_first = True
 
     @concise
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -232,7 +219,7 @@ class JobDeploymentProvider(NorthflankProvider):
         if not isinstance(live, Mapping) or not any(block.key in live for block in BODY.blocks):
             raise UnexpectedAnswer(
                 f"Could not {call.action}: Northflank answered HTTP 200 to GET {call.path}, but "
-                f"the answer is not a job's deployment (its data is {_shape(live)}). The state is "
+                f"the answer is not a job's deployment (its data is {shape(live)}). The state is "
                 "kept as it was; check northflank:apiUrl and any proxy in between."
             )
         if adopting:
@@ -264,18 +251,6 @@ class JobDeploymentProvider(NorthflankProvider):
         # Every API call starts here, so this is where the run's one deprecation notice goes.
         log.info_once("deprecated-endpoint", DEPRECATION_NOTICE)
         return JobTarget.declared(props).with_default_team(settings.team_id)
-
-
-class UnexpectedAnswer(NorthflankError):
-    """A 200 whose content is not what the endpoint returns."""
-
-
-def _shape(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, Mapping):
-        return "an object without any deployment field"
-    return f"a {type(value).__name__}"
 
 
 DEPRECATION_NOTICE = (

@@ -20,13 +20,21 @@ import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from . import config, log
 from .base_provider import NorthflankProvider
-from .errors import ApiError, NorthflankError, TransportError, concise, quoted
+from .errors import (
+    ApiError,
+    NorthflankError,
+    TransportError,
+    UnexpectedAnswer,
+    concise,
+    quoted,
+    shape,
+)
 from .job_target import JOB_ID_LIMITS, JOB_PATH_PARAMS, JobTarget
 from .scrub import Scrubber
 from .wire import (
@@ -38,8 +46,10 @@ from .wire import (
     Pattern,
     Stricter,
     StringMap,
-    contains_unknown,
 )
+
+if TYPE_CHECKING:
+    from .api_client import NorthflankClient
 
 # --- Declaration -----------------------------------------------------------------------------
 
@@ -122,33 +132,18 @@ class RunMaybeStarted(NorthflankError):
     """Starting a run got no clear answer, and whether it started could not be checked."""
 
 
-class UnexpectedAnswer(NorthflankError):
-    """A 200 whose content is not what the endpoint returns."""
-
-
 class JobRunProvider(NorthflankProvider):
     """Runs a Northflank job, follows the run, and records how it ended."""
 
     declaration = JOB_RUN
-
-    @concise
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        old, new = BODY.managed(olds), BODY.managed(news)
-        changed = [
-            key
-            for key in dict.fromkeys([*old, *new])
-            if old.get(key) != new.get(key) or contains_unknown(new.get(key))
-        ]
-        # The new run is started before the old resource goes: deleting it sends nothing.
-        replaces = [key for key in changed if key in JOB_RUN.identity]
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+    # The new run starts before the old resource goes (deleting it sends nothing).
+    replace_deletes_first = False
 
     @concise
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = BODY.managed(props)
         settings = self._settings()
-        runs = _Runs(self, settings, JobTarget.declared(inputs).with_default_team(settings.team_id))
-        runs.secrets = tuple((inputs.get("environment") or {}).values())
+        runs = self._runs(inputs, settings)
         deadline = time.monotonic() + float(inputs["timeoutSeconds"])
         known = runs.wait_for_others(deadline)
         run = runs.start(BODY.to_request(inputs), known, deadline)
@@ -169,7 +164,7 @@ class JobRunProvider(NorthflankProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         inputs = BODY.managed(props)
         settings = self._settings()
-        runs = _Runs(self, settings, JobTarget.declared(inputs).with_default_team(settings.team_id))
+        runs = self._runs(inputs, settings)
         from .api_client import NotFound  # noqa: PLC0415 - imported on first use (see _Runtime)
 
         try:
@@ -188,6 +183,11 @@ class JobRunProvider(NorthflankProvider):
             f"Run {props.get('runName') or _id} of {JobTarget.declared(props)} leaves the stack; "
             "a run is history, so nothing changes on Northflank."
         )
+
+    def _runs(self, inputs: Mapping[str, Any], settings: config.Settings) -> _Runs:
+        target = JobTarget.declared(inputs).with_default_team(settings.team_id)
+        secrets = tuple((inputs.get("environment") or {}).values())
+        return _Runs(self._client, settings, target, secrets)
 
 
 def _read_only(bag: Mapping[str, Any]) -> dict[str, Any]:
@@ -222,7 +222,9 @@ class Run:
     def parse(data: Any, where: str) -> Run:
         """A run from an answer's ``data``; an answer that is not one is an error, not a guess."""
         if not isinstance(data, Mapping) or not isinstance(data.get("id"), str):
-            raise UnexpectedAnswer(f"{where}: the answer is not a job run ({_shape(data)}).")
+            raise UnexpectedAnswer(
+                f"{where}: the answer is not a job run (its data is {shape(data)})."
+            )
         status = data.get("status")
         if status not in (SUCCESS, FAILED, RUNNING):
             # Only three values are documented; an unknown one that says it has concluded is
@@ -241,13 +243,17 @@ class _Runs:
     """The runs of one job, as one create or read sees them."""
 
     def __init__(
-        self, provider: NorthflankProvider, settings: config.Settings, target: JobTarget
+        self,
+        client: NorthflankClient,
+        settings: config.Settings,
+        target: JobTarget,
+        secrets: tuple[str, ...],
     ) -> None:
-        self.client = provider._client
+        self.client = client
         self.settings = settings
         self.target = target
         #: The run's environment values: scrubbed out of Northflank's messages and log lines.
-        self.secrets: tuple[str, ...] = ()
+        self.secrets = secrets
 
     def _send(self, call: Any, **kwargs: Any) -> Any:
         return self.client.send(self.settings, call, secrets=self.secrets, **kwargs)
@@ -269,7 +275,8 @@ class _Runs:
             items = data.get("runs") if isinstance(data, Mapping) else None
             if not isinstance(items, list):
                 raise UnexpectedAnswer(
-                    f"Could not {call.action}: the answer is not a list of runs ({_shape(data)})."
+                    f"Could not {call.action}: the answer is not a list of runs (its data is "
+                    f"{shape(data)})."
                 )
             page = [Run.parse(item, f"Could not {call.action}") for item in items]
             runs += page
@@ -406,7 +413,9 @@ class _Runs:
         if isinstance(data, Mapping):  # shapes the official Python client also accepts
             entries = data.get("logs") or data.get("data")
         if not isinstance(entries, list):
-            raise UnexpectedAnswer(f"the answer is not a list of log lines ({_shape(data)})")
+            raise UnexpectedAnswer(
+                f"the answer is not a list of log lines (its data is {shape(data)})"
+            )
         scrub = Scrubber(None, self.secrets)
         lines = [
             scrub.text(quoted(_log_text(entry))) for entry in entries if isinstance(entry, Mapping)
@@ -443,11 +452,3 @@ def _reason(failure: NorthflankError) -> str:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
-
-
-def _shape(value: object) -> str:
-    if value is None:
-        return "its data is null"
-    if isinstance(value, Mapping):
-        return "an object without the fields of one"
-    return f"its data is a {type(value).__name__}"

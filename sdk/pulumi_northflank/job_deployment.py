@@ -11,7 +11,7 @@ import pulumi.dynamic
 
 from pulumi_northflank_provider.job_deployment import JOB_DEPLOYMENT, JobDeploymentProvider
 
-from . import outputs
+from . import _arguments, outputs
 from ._inputs import (
     BuildpackRuntimeArgs,
     BuildpackRuntimeArgsDict,
@@ -196,24 +196,20 @@ class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeplo
         :param docker: Docker runtime overrides (entrypoint and command).
         :param buildpack: Buildpack runtime settings; not allowed with ``external``.
         """
-        if isinstance(args, pulumi.ResourceOptions):  # JobDeployment(name, opts, project_id=...)
-            args, opts = None, args
-        keywords = {
-            "project_id": project_id,
-            "job_id": job_id,
-            "team_id": team_id,
-            "external": external,
-            "internal": internal,
-            "docker": docker,
-            "buildpack": buildpack,
-        }
-        if args is not None:
-            if any(value is not None for value in keywords.values()):
-                raise TypeError("pass either a JobDeploymentArgs or keyword arguments, not both")
-            keywords = {name: getattr(args, name) for name in keywords}
-        for required in ("project_id", "job_id"):
-            if keywords[required] is None:
-                raise TypeError(f"Missing required property '{required}'")
+        keywords, opts = _arguments.resolve(
+            args,
+            opts,
+            {
+                "project_id": project_id,
+                "job_id": job_id,
+                "team_id": team_id,
+                "external": external,
+                "internal": internal,
+                "docker": docker,
+                "buildpack": buildpack,
+            },
+            JobDeploymentArgs,
+        )
         self._register(resource_name, keywords, opts)
 
     @staticmethod

@@ -12,6 +12,7 @@ from pulumi import _types
 
 from pulumi_northflank_provider.job_run import JOB_RUN, JobRunProvider
 
+from . import _arguments
 from ._naming import snake
 
 __all__ = ["JobRun", "JobRunArgs", "JobRunStatus"]
@@ -237,24 +238,20 @@ class JobRun(pulumi.dynamic.Resource, module="northflank", name="JobRun"):
         :param timeout_seconds: How long to wait for the run to conclude, from 1 to 86400 seconds
                (default 1800). A run still going then is left running, and ``pulumi up`` fails.
         """
-        if isinstance(args, pulumi.ResourceOptions):  # JobRun(name, opts, project_id=...)
-            args, opts = None, args
-        keywords: dict[str, Any] = {
-            "project_id": project_id,
-            "job_id": job_id,
-            "team_id": team_id,
-            "triggers": triggers,
-            "environment": environment,
-            "wait": wait,
-            "timeout_seconds": timeout_seconds,
-        }
-        if args is not None:
-            if any(value is not None for value in keywords.values()):
-                raise TypeError("pass either a JobRunArgs or keyword arguments, not both")
-            keywords = {name: getattr(args, name) for name in keywords}
-        for required in ("project_id", "job_id"):
-            if keywords[required] is None:
-                raise TypeError(f"Missing required property '{required}'")
+        keywords, opts = _arguments.resolve(
+            args,
+            opts,
+            {
+                "project_id": project_id,
+                "job_id": job_id,
+                "team_id": team_id,
+                "triggers": triggers,
+                "environment": environment,
+                "wait": wait,
+                "timeout_seconds": timeout_seconds,
+            },
+            JobRunArgs,
+        )
         if keywords["triggers"] is not None:
             keywords["triggers"] = pulumi.Output.from_input(keywords["triggers"]).apply(_json_like)
         # Wire names from here on: nothing needs translating, so the user's keys inside

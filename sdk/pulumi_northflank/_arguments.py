@@ -1,0 +1,26 @@
+"""How a resource's constructor takes its arguments: as keywords, or as one ``XxxArgs`` object."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import pulumi
+
+#: Every resource names a job by these.
+REQUIRED = ("project_id", "job_id")
+
+
+def resolve(
+    args: Any, opts: Optional[pulumi.ResourceOptions], keywords: dict[str, Any], args_class: type
+) -> tuple[dict[str, Any], Optional[pulumi.ResourceOptions]]:
+    """The arguments by Python name, and the options; ``Resource(name, opts, ...)`` works too."""
+    if isinstance(args, pulumi.ResourceOptions):
+        args, opts = None, args
+    if args is not None:
+        if any(value is not None for value in keywords.values()):
+            raise TypeError(f"pass either a {args_class.__name__} or keyword arguments, not both")
+        keywords = {name: getattr(args, name) for name in keywords}
+    for required in REQUIRED:
+        if keywords[required] is None:
+            raise TypeError(f"Missing required property '{required}'")
+    return keywords, opts
