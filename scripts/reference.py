@@ -199,7 +199,7 @@ def resource_header(cls: type, declaration: Declaration) -> tuple[list[str], dic
         "",
         f"Type token: `pulumi-python:dynamic/northflank:{name}`. Constructor: "
         f"`{name}(resource_name, args=None, opts=None, *, {', '.join(keywords)})`, "
-        f"or with a `{name}Args`.",
+        f"or with a `{name}Args` (or its dict form, `{name}ArgsDict`).",
         "",
         "### Arguments",
         "",

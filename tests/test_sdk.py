@@ -159,6 +159,25 @@ def test_team_id_is_registered_as_team_id(mocks: Recorder) -> Any:
     return resource.team_id.apply(check)
 
 
+@pulumi.runtime.test
+def test_the_dict_form_of_the_args_is_the_same_as_keywords(mocks: Recorder) -> Any:
+    args: northflank.JobDeploymentArgsDict = {
+        "project_id": "p",
+        "job_id": "j",
+        "docker": {"config_type": "default"},
+    }
+    resource = northflank.JobDeployment("dict", args)
+
+    def check(_: Any) -> None:
+        assert mocks.inputs() == {
+            "projectId": "p",
+            "jobId": "j",
+            "docker": {"configType": "default"},
+        }
+
+    return resource.urn.apply(check)
+
+
 def test_args_and_keywords_together_are_refused() -> None:
     with pytest.raises(TypeError, match="not both"):
         northflank.JobDeployment(  # type: ignore[call-overload]

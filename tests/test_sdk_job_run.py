@@ -159,6 +159,22 @@ def test_the_args_object_form_is_the_same_as_keywords(mocks: Engine) -> Any:
     return run.urn.apply(check)
 
 
+@pulumi.runtime.test
+def test_the_dict_form_of_the_args_is_the_same_as_keywords(mocks: Engine) -> Any:
+    args: northflank.JobRunArgsDict = {"project_id": "p", "job_id": "j", "timeout_seconds": 60}
+    run = northflank.JobRun("run", args)
+
+    def check(_: Any) -> None:
+        assert mocks.inputs(RUN_TYPE) == {"projectId": "p", "jobId": "j", "timeoutSeconds": 60}
+
+    return run.urn.apply(check)
+
+
+def test_the_dict_form_refuses_an_unknown_argument() -> None:
+    with pytest.raises(TypeError, match="JobRunArgsDict has no argument timeout"):
+        northflank.JobRun("x", {"project_id": "p", "job_id": "j", "timeout": 60})  # type: ignore[call-overload]
+
+
 def test_a_missing_job_is_refused_in_the_program() -> None:
     with pytest.raises(TypeError, match="job_id"):
         northflank.JobRun("x", project_id="p")  # type: ignore[call-overload]

@@ -18,8 +18,8 @@ from ._inputs import (
     InternalDeploymentArgs,
     InternalDeploymentArgsDict,
 )
-from .job_deployment import JobDeployment, JobDeploymentArgs
-from .job_run import JobRun, JobRunArgs, JobRunStatus
+from .job_deployment import JobDeployment, JobDeploymentArgs, JobDeploymentArgsDict
+from .job_run import JobRun, JobRunArgs, JobRunArgsDict, JobRunStatus
 
 __all__ = [
     "BuildpackRuntimeArgs",
@@ -32,8 +32,10 @@ __all__ = [
     "InternalDeploymentArgsDict",
     "JobDeployment",
     "JobDeploymentArgs",
+    "JobDeploymentArgsDict",
     "JobRun",
     "JobRunArgs",
+    "JobRunArgsDict",
     "JobRunStatus",
     "__version__",
     "outputs",

@@ -1,7 +1,9 @@
-"""How a resource's constructor takes its arguments: as keywords, or as one ``XxxArgs`` object."""
+"""How a resource's constructor takes its arguments: as keywords, or as one ``XxxArgs`` object
+(or its dict form, ``XxxArgsDict``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Optional
 
 import pulumi
@@ -19,7 +21,13 @@ def resolve(
     if args is not None:
         if any(value is not None for value in keywords.values()):
             raise TypeError(f"pass either a {args_class.__name__} or keyword arguments, not both")
-        keywords = {name: getattr(args, name) for name in keywords}
+        if isinstance(args, Mapping):
+            unknown = sorted(set(args) - set(keywords))
+            if unknown:
+                raise TypeError(f"{args_class.__name__}Dict has no argument {', '.join(unknown)}")
+            keywords = {name: args.get(name) for name in keywords}
+        else:
+            keywords = {name: getattr(args, name) for name in keywords}
     for required in REQUIRED:
         if keywords[required] is None:
             raise TypeError(f"Missing required property '{required}'")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
-from typing import Any, Optional, Union, overload
+from typing import Any, Optional, TypedDict, Union, overload
 
 import pulumi
 import pulumi.dynamic
@@ -24,7 +24,7 @@ from ._inputs import (
 )
 from ._naming import snake, to_wire
 
-__all__ = ["JobDeployment", "JobDeploymentArgs"]
+__all__ = ["JobDeployment", "JobDeploymentArgs", "JobDeploymentArgsDict"]
 
 ExternalInput = pulumi.Input[Union[ExternalDeploymentArgs, ExternalDeploymentArgsDict]]
 InternalInput = pulumi.Input[Union[InternalDeploymentArgs, InternalDeploymentArgsDict]]
@@ -79,6 +79,21 @@ class JobDeploymentArgs:
         pulumi.set(self, "internal", internal)
         pulumi.set(self, "docker", docker)
         pulumi.set(self, "buildpack", buildpack)
+
+
+class _JobDeploymentRequired(TypedDict):
+    project_id: pulumi.Input[str]
+    job_id: pulumi.Input[str]
+
+
+class JobDeploymentArgsDict(_JobDeploymentRequired, total=False):
+    """Dict form of :class:`JobDeploymentArgs` (the same snake_case keys)."""
+
+    team_id: pulumi.Input[str]
+    external: ExternalInput
+    internal: InternalInput
+    docker: DockerInput
+    buildpack: BuildpackInput
 
 
 #: The first pulumi whose dynamic-provider plugin can Read with no state (it falls back to inputs).
@@ -145,7 +160,7 @@ class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeplo
     def __init__(
         self,
         resource_name: str,
-        args: JobDeploymentArgs,
+        args: Union[JobDeploymentArgs, JobDeploymentArgsDict],
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None: ...
 
@@ -168,7 +183,7 @@ class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeplo
     def __init__(
         self,
         resource_name: str,
-        args: Optional[JobDeploymentArgs] = None,
+        args: Optional[Union[JobDeploymentArgs, JobDeploymentArgsDict]] = None,
         opts: Optional[pulumi.ResourceOptions] = None,
         *,
         project_id: Optional[pulumi.Input[str]] = None,
@@ -181,7 +196,8 @@ class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeplo
     ) -> None:
         """
         :param resource_name: The Pulumi name of the resource.
-        :param args: All arguments as one :class:`JobDeploymentArgs` (instead of the keywords).
+        :param args: All arguments as one :class:`JobDeploymentArgs`, or its dict form
+               :class:`JobDeploymentArgsDict` (instead of the keywords).
         :param opts: Options for the resource.
         :param project_id: The ID of the Northflank project that holds the job. Changing it
                replaces the resource.

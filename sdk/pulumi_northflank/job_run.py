@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from enum import Enum
-from typing import Any, Optional, overload
+from typing import Any, Optional, TypedDict, Union, overload
 
 import pulumi
 import pulumi.dynamic
@@ -15,7 +15,7 @@ from pulumi_northflank_provider.job_run import JOB_RUN, JobRunProvider
 from . import _arguments
 from ._naming import snake
 
-__all__ = ["JobRun", "JobRunArgs", "JobRunStatus"]
+__all__ = ["JobRun", "JobRunArgs", "JobRunArgsDict", "JobRunStatus"]
 
 
 class JobRunStatus(str, Enum):
@@ -75,6 +75,21 @@ class JobRunArgs:
         pulumi.set(self, "environment", environment)
         pulumi.set(self, "wait", wait)
         pulumi.set(self, "timeout_seconds", timeout_seconds)
+
+
+class _JobRunRequired(TypedDict):
+    project_id: pulumi.Input[str]
+    job_id: pulumi.Input[str]
+
+
+class JobRunArgsDict(_JobRunRequired, total=False):
+    """Dict form of :class:`JobRunArgs` (the same snake_case keys)."""
+
+    team_id: pulumi.Input[str]
+    triggers: pulumi.Input[Sequence[Any]]
+    environment: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    wait: pulumi.Input[bool]
+    timeout_seconds: pulumi.Input[int]
 
 
 #: Python name -> wire name, for the arguments.
@@ -184,7 +199,7 @@ class JobRun(pulumi.dynamic.Resource, module="northflank", name="JobRun"):
     def __init__(
         self,
         resource_name: str,
-        args: JobRunArgs,
+        args: Union[JobRunArgs, JobRunArgsDict],
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None: ...
 
@@ -207,7 +222,7 @@ class JobRun(pulumi.dynamic.Resource, module="northflank", name="JobRun"):
     def __init__(
         self,
         resource_name: str,
-        args: Optional[JobRunArgs] = None,
+        args: Optional[Union[JobRunArgs, JobRunArgsDict]] = None,
         opts: Optional[pulumi.ResourceOptions] = None,
         *,
         project_id: Optional[pulumi.Input[str]] = None,
@@ -220,7 +235,8 @@ class JobRun(pulumi.dynamic.Resource, module="northflank", name="JobRun"):
     ) -> None:
         """
         :param resource_name: The Pulumi name of the resource.
-        :param args: All arguments as one :class:`JobRunArgs` (instead of the keywords).
+        :param args: All arguments as one :class:`JobRunArgs`, or its dict form
+               :class:`JobRunArgsDict` (instead of the keywords).
         :param opts: Options for the resource.
         :param project_id: The ID of the Northflank project that holds the job. Changing it
                starts a new run (replaces the resource).
