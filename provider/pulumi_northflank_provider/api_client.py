@@ -21,7 +21,7 @@ from urllib3.exceptions import NewConnectionError, ProtocolError, ReadTimeoutErr
 
 from . import deadline, log, rate_limit
 from ._version import __version__
-from .config import Settings
+from .config import Settings, Token
 from .errors import ApiError, Call, TransportError, quoted
 from .retry_policy import RetryBudgetExceeded, policy
 from .scrub import Scrubber
@@ -123,7 +123,7 @@ class NorthflankClient:
                 settings.api_url + call.path,
                 json=body,
                 params=params,
-                auth=_Bearer(token.reveal()),  # explicit auth also keeps requests off ~/.netrc
+                auth=_Bearer(token),  # explicit auth also keeps requests from reading ~/.netrc
                 timeout=(CONNECT_TIMEOUT, settings.request_timeout),
                 allow_redirects=False,  # never send the token, or the body, anywhere else
                 verify=True,
@@ -155,11 +155,11 @@ class NorthflankClient:
 
 
 class _Bearer(requests.auth.AuthBase):
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: Token) -> None:
         self._token = token
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self._token}"
+        request.headers["Authorization"] = f"Bearer {self._token.reveal()}"
         return request
 
 
