@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import secrets
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -176,6 +179,17 @@ def _every_body_sent_matches_northflanks_schema(backend: Backend) -> Iterator[No
             validate_run_body if request["path"].endswith("/runs") else validate_deployment_body
         )
         assert validate(request["body"]) == [], request
+
+
+def load_file(path: Path, name: str) -> ModuleType:
+    """A program of the repository (a script, the policy pack) imported as module ``name``: run as
+    ``__main__`` it would do its work instead."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

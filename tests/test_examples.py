@@ -13,8 +13,7 @@ from northflank_emulator.schema import validate_deployment_body
 from pulumi_northflank_provider.job_deployment import BODY
 from pulumi_northflank_provider.job_run import JOB_RUN
 
-from .test_sdk import TYPE, Recorder
-from .test_sdk_job_run import RUN_TYPE
+from .test_sdk import RUN_TYPE, TYPE, Recorder
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = {

@@ -3,7 +3,6 @@ policies as the engine calls them, and its example config against the policies' 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import select
 import subprocess
@@ -32,6 +31,7 @@ from pulumi_policy.proxy import UNKNOWN_OBJECT_VALUE, UnknownValueError, unknown
 
 import pulumi_northflank as northflank
 
+from .conftest import load_file
 from .test_sdk import TYPE, Recorder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,13 +42,7 @@ BUILD = "test:index:Build"
 
 def load_pack() -> ModuleType:
     """The pack's module, imported under another name: as ``__main__`` it would serve the pack."""
-    spec = importlib.util.spec_from_file_location(
-        "northflank_policy_pack", PACK_DIR / "__main__.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file(PACK_DIR / "__main__.py", "northflank_policy_pack")
 
 
 pack = load_pack()

@@ -3,7 +3,6 @@ that is not the package's version stops the release before anything is built."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -15,6 +14,8 @@ import pytest
 import yaml
 
 from pulumi_northflank_provider import __version__
+
+from .conftest import load_file
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "release.yml"
@@ -38,11 +39,7 @@ def check_tag(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("check_release_tag", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file(SCRIPT, "check_release_tag")
 
 
 def test_the_tag_of_the_package_version_is_accepted() -> None:

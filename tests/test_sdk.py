@@ -18,10 +18,19 @@ from pulumi_northflank_provider import JobDeploymentProvider
 from .conftest import CANARY_TOKEN, needs_get
 
 TYPE = "pulumi-python:dynamic/northflank:JobDeployment"
+RUN_TYPE = "pulumi-python:dynamic/northflank:JobRun"
+#: What the engine records for a JobRun: every job run succeeds.
+RUN_OUTPUTS = {
+    "runId": "run-1",
+    "runName": "db-migrate-1a2b",
+    "status": "SUCCESS",
+    "startedAt": "2026-11-30T04:00:00.000Z",
+}
 
 
 class Recorder(pulumi.runtime.Mocks):
-    """Stands in for the engine: records registrations and echoes inputs as outputs."""
+    """Stands in for the engine: records registrations and echoes inputs as outputs (with what
+    a refresh reads for a deployment, and a successful run for a JobRun)."""
 
     def __init__(self) -> None:
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
@@ -36,6 +45,8 @@ class Recorder(pulumi.runtime.Mocks):
                 "internal": {"id": "report-builder", "buildSHA": "latest"},
             }
         outputs = {k: v for k, v in args.inputs.items() if k != "__provider"}
+        if args.typ == RUN_TYPE:
+            return str(RUN_OUTPUTS["runId"]), {**outputs, **RUN_OUTPUTS}
         if "external" in outputs:
             outputs["registryProvider"] = "github"
         return f"{args.inputs.get('projectId')}/{args.inputs.get('jobId')}", outputs
@@ -45,6 +56,11 @@ class Recorder(pulumi.runtime.Mocks):
 
     def inputs(self, index: int = -1) -> dict[str, Any]:
         return {k: v for k, v in self.resources[index].inputs.items() if k != "__provider"}
+
+    def inputs_of(self, typ: str) -> dict[str, Any]:
+        """The inputs of the one resource of type ``typ``."""
+        [found] = [i for i, r in enumerate(self.resources) if r.typ == typ]
+        return self.inputs(found)
 
 
 @pytest.fixture

@@ -17,41 +17,18 @@ from pulumi.runtime import rpc
 import pulumi_northflank as northflank
 from pulumi_northflank_provider.job_run import JobRunProvider
 
-RUN_TYPE = "pulumi-python:dynamic/northflank:JobRun"
-DEPLOYMENT_TYPE = "pulumi-python:dynamic/northflank:JobDeployment"
-
-
-class Engine(pulumi.runtime.Mocks):
-    """Stands in for the engine: echoes inputs as outputs, and runs every job successfully."""
-
-    def __init__(self) -> None:
-        self.resources: list[pulumi.runtime.MockResourceArgs] = []
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.resources.append(args)
-        outputs = {k: v for k, v in args.inputs.items() if k != "__provider"}
-        if args.typ == RUN_TYPE:
-            run = {"runId": "run-1", "runName": "db-migrate-1a2b", "status": "SUCCESS"}
-            return "run-1", {**outputs, **run, "startedAt": "2026-11-30T04:00:00.000Z"}
-        return f"{args.inputs.get('projectId')}/{args.inputs.get('jobId')}", outputs
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
-        return {}, []
-
-    def inputs(self, typ: str) -> dict[str, Any]:
-        [found] = [r for r in self.resources if r.typ == typ]
-        return {k: v for k, v in found.inputs.items() if k != "__provider"}
+from .test_sdk import RUN_TYPE, Recorder
 
 
 @pytest.fixture
-def mocks() -> Iterator[Engine]:
-    engine = Engine()
-    pulumi.runtime.set_mocks(engine, project="northflank-tests", stack="test", preview=False)
-    yield engine
+def mocks() -> Iterator[Recorder]:
+    recorder = Recorder()
+    pulumi.runtime.set_mocks(recorder, project="northflank-tests", stack="test", preview=False)
+    yield recorder
 
 
 @pulumi.runtime.test
-def test_a_run_follows_a_deployment_through_its_triggers(mocks: Engine) -> Any:
+def test_a_run_follows_a_deployment_through_its_triggers(mocks: Recorder) -> Any:
     migrate = northflank.JobDeployment(
         "db-migrate",
         project_id="shop",
@@ -73,7 +50,7 @@ def test_a_run_follows_a_deployment_through_its_triggers(mocks: Engine) -> Any:
 
     def check(values: list[Any]) -> None:
         status, run_id, run_name, environment, triggers = values
-        assert mocks.inputs(RUN_TYPE) == {
+        assert mocks.inputs_of(RUN_TYPE) == {
             "projectId": "shop",
             "jobId": "db-migrate",
             # the deployment's output object, as plain JSON under its wire names
@@ -101,7 +78,7 @@ def test_a_run_follows_a_deployment_through_its_triggers(mocks: Engine) -> Any:
 
 
 @pulumi.runtime.test
-def test_a_secret_environment_value_is_registered_as_a_secret(mocks: Engine) -> Any:
+def test_a_secret_environment_value_is_registered_as_a_secret(mocks: Recorder) -> Any:
     run = northflank.JobRun(
         "run",
         project_id="shop",
@@ -110,7 +87,7 @@ def test_a_secret_environment_value_is_registered_as_a_secret(mocks: Engine) -> 
     )
 
     def check(_: Any) -> None:
-        environment = mocks.inputs(RUN_TYPE)["environment"]
+        environment = mocks.inputs_of(RUN_TYPE)["environment"]
         # The program sends the whole environment as a secret (it holds one), so the engine
         # stores the input, and the output of the same key, encrypted.
         assert rpc.is_rpc_secret(environment)
@@ -120,7 +97,7 @@ def test_a_secret_environment_value_is_registered_as_a_secret(mocks: Engine) -> 
 
 
 def test_in_a_preview_an_unknown_trigger_makes_the_triggers_unknown() -> None:
-    engine = Engine()
+    engine = Recorder()
     pulumi.runtime.set_mocks(engine, project="northflank-tests", stack="test", preview=True)
 
     @pulumi.runtime.test
@@ -129,7 +106,7 @@ def test_in_a_preview_an_unknown_trigger_makes_the_triggers_unknown() -> None:
         northflank.JobRun("run", project_id="shop", job_id="db-migrate", triggers=[image, "v2"])
 
     program()
-    triggers = engine.inputs(RUN_TYPE).get("triggers", Unknown())  # type: ignore[no-untyped-call]
+    triggers = engine.inputs_of(RUN_TYPE).get("triggers", Unknown())  # type: ignore[no-untyped-call]
     assert isinstance(triggers, Unknown)  # so the engine's diff shows a replacement
 
 
@@ -142,14 +119,14 @@ def _false() -> Any:
 
 
 @pulumi.runtime.test
-def test_the_args_object_form_is_the_same_as_keywords(mocks: Engine) -> Any:
+def test_the_args_object_form_is_the_same_as_keywords(mocks: Recorder) -> Any:
     run = northflank.JobRun(
         "run",
         northflank.JobRunArgs(project_id="p", job_id="j", team_id="acme", wait=False),
     )
 
     def check(_: Any) -> None:
-        assert mocks.inputs(RUN_TYPE) == {
+        assert mocks.inputs_of(RUN_TYPE) == {
             "projectId": "p",
             "jobId": "j",
             "teamId": "acme",
@@ -160,12 +137,12 @@ def test_the_args_object_form_is_the_same_as_keywords(mocks: Engine) -> Any:
 
 
 @pulumi.runtime.test
-def test_the_dict_form_of_the_args_is_the_same_as_keywords(mocks: Engine) -> Any:
+def test_the_dict_form_of_the_args_is_the_same_as_keywords(mocks: Recorder) -> Any:
     args: northflank.JobRunArgsDict = {"project_id": "p", "job_id": "j", "timeout_seconds": 60}
     run = northflank.JobRun("run", args)
 
     def check(_: Any) -> None:
-        assert mocks.inputs(RUN_TYPE) == {"projectId": "p", "jobId": "j", "timeoutSeconds": 60}
+        assert mocks.inputs_of(RUN_TYPE) == {"projectId": "p", "jobId": "j", "timeoutSeconds": 60}
 
     return run.urn.apply(check)
 
@@ -193,7 +170,7 @@ def test_the_provider_is_pickled_by_reference() -> None:
 @pytest.mark.parametrize("resource", [northflank.JobDeployment, northflank.JobRun])
 def test_the_example_in_each_resources_docstring_runs(resource: type) -> None:
     [example] = re.findall(r"```python\n(.*?)```", inspect.getdoc(resource) or "", re.S)
-    engine = Engine()
+    engine = Recorder()
     pulumi.runtime.set_mocks(engine, project="northflank-tests", stack="test", preview=False)
 
     @pulumi.runtime.test
