@@ -36,10 +36,12 @@ def reset_seconds(value: str | None, now: float | None = None) -> float | None:
     """``x-ratelimit-reset`` as seconds from now: a count of seconds, or a Unix time."""
     if value is None or not _INTEGER.fullmatch(value):
         return None
-    number = int(value)
-    if number >= UNIX_TIME_FROM:
-        number -= int(time.time() if now is None else now)
-    return _plausible(float(number))
+    seconds = float(int(value))
+    if seconds >= UNIX_TIME_FROM:
+        # Not truncated: the instant named is a whole second, and "now + seconds" must land in
+        # it, not a second later when now's fraction rounds the other way.
+        seconds -= time.time() if now is None else now
+    return _plausible(seconds)
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
