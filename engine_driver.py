@@ -72,6 +72,12 @@ def secret(value: str) -> dict[str, Any]:
     return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
 
 
+_INTERRUPTIBLE = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('pulumi.dynamic', run_name='__main__', alter_sys=True)"
+)
+
+
 class CheckFailed(Exception):
     def __init__(self, failures: list[tuple[str, str]]) -> None:
         super().__init__("; ".join(f"{p}: {r}" for p, r in failures))
@@ -116,6 +122,8 @@ class Plugin:
     forbidden: tuple[str, ...] = ()
     #: The interpreter that runs the plugin (another Python version, for cross-version tests).
     python: str = sys.executable
+    #: Whether SIGINT interrupts the plugin, whatever this process inherited (interrupt tests).
+    interruptible: bool = False
 
     def __post_init__(self) -> None:
         self.stderr_lines: list[str] = []
@@ -124,7 +132,7 @@ class Plugin:
         self.rpcs: list[str] = []
         child_env = {**os.environ, "PULUMI_PROJECT": PROJECT, **self.env}
         self.child = subprocess.Popen(  # noqa: S603 - a fixed command, no shell
-            [self.python, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
+            [self.python, "-u", *self._module_flag(), "127.0.0.1:0"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=self.cwd,
@@ -141,6 +149,13 @@ class Plugin:
         self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
         grpc.channel_ready_future(self.channel).result(timeout=15)
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+
+    def _module_flag(self) -> list[str]:
+        if not self.interruptible:
+            return ["-m", "pulumi.dynamic"]
+        # ``-m pulumi.dynamic`` as the engine starts it, with SIGINT's default action even where
+        # this process inherited it ignored (a shell's background job) and passes that on.
+        return ["-c", _INTERRUPTIBLE]
 
     @staticmethod
     def _drain(stream: Any, sink: list[str]) -> None:

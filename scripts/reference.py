@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pulumi_northflank as sdk
 from pulumi_northflank_provider.job_deployment import BODY, JOB_DEPLOYMENT
-from pulumi_northflank_provider.job_run import JOB_RUN
+from pulumi_northflank_provider.job_run import JOB_RUN, SECRET_NAMES
 from pulumi_northflank_provider.wire import (
     AnyOf,
     Block,
@@ -254,7 +254,9 @@ def job_deployment_section() -> list[str]:
 def job_run_section() -> list[str]:
     lines, resource_docs = resource_header(sdk.JobRun, JOB_RUN)
     body = JOB_RUN.body
-    lines += arguments_table((*body.path_params, *body.properties), resource_docs, JOB_RUN)
+    # The SDK computes which environment values are secret; it is no argument of the program.
+    arguments = [p for p in body.properties if p.key != SECRET_NAMES]
+    lines += arguments_table((*body.path_params, *arguments), resource_docs, JOB_RUN)
     replaced = ", ".join(f"`{snake(key)}`" for key in JOB_RUN.identity)
     lines += ["", f"A change to {replaced} starts a new run (replaces the resource)."]
     lines += outputs_table(sdk.JobRun)

@@ -56,6 +56,7 @@ def start_plugin(
     token: str | None = CANARY_TOKEN,
     env: dict[str, str] | None = None,
     python: str = sys.executable,
+    interruptible: bool = False,
     **settings: str,
 ) -> Plugin:
     """A plugin configured as `pulumi config set northflank:...` would configure it; ``settings``
@@ -64,6 +65,7 @@ def start_plugin(
         env={"NORTHFLANK_API_TOKEN": "", "NORTHFLANK_API_URL": "", **(env or {})},
         forbidden=(CANARY_TOKEN, READ_ONLY_TOKEN),
         python=python,
+        interruptible=interruptible,
     )
     config: dict[str, Any] = {"northflank:apiUrl": emulator_url, "aws:region": "eu-west-1"}
     config.update({f"northflank:{key}": value for key, value in settings.items()})

@@ -7,8 +7,12 @@ import re
 
 import pytest
 
+from engine_driver import Engine, ProviderError
+from northflank_emulator import EmulatorServer
 from pulumi_northflank_provider import config, log
 from pulumi_northflank_provider.errors import ConfigurationError
+
+from .conftest import ApiCalls, JobRef, start_plugin
 
 
 def test_stack_config_wins_over_the_environment_which_wins_over_defaults() -> None:
@@ -60,6 +64,9 @@ def test_accepted_urls(url: str) -> None:
         ("https://user:hunter2@api.northflank.com", "without credentials"),
         ("https://api.northflank.com/?token=hunter2", "without credentials"),
         ("https://api.northflank.com/#hunter2", "without credentials"),
+        ("https://api.northflank.com/?", "without credentials, a query or a fragment"),
+        ("https://api.northflank.com/#", "without credentials, a query or a fragment"),
+        ("http://127.0.0.1:8080?", "without credentials, a query or a fragment"),
         ("https://api.northflank.com/v1", "without a path"),
         ("https://api.northflank.com/v1/", "without a path"),
         ("http://127.0.0.1:8080/api", "without a path"),
@@ -69,6 +76,53 @@ def test_refused_urls_never_echo_what_they_carry(url: str, words: str) -> None:
     with pytest.raises(ConfigurationError, match=re.escape(words)) as refused:
         config.resolve({"northflank:apiUrl": url}, {})
     assert "hunter2" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.north\tflank.com",
+        "https://api.northflank .com",
+        "https://api.northflank.com/\nv1",
+        "https://hunter2@api.north\rflank.com",
+        "http://127.0.0.1:8080\x00",
+        "https://api.northflank.com\u200b",
+        "https://api.north\u2028flank.com",
+    ],
+    ids=["tab-in-host", "space", "newline", "carriage-return", "nul", "zero-width", "separator"],
+)
+@pytest.mark.parametrize("where", ["stack config northflank:apiUrl", "NORTHFLANK_API_URL"])
+def test_blanks_and_control_characters_inside_a_url_are_refused_naming_the_setting(
+    url: str, where: str
+) -> None:
+    """urlsplit drops a tab or a newline silently; the URL must not be "repaired" that way."""
+    stack, env = ({"northflank:apiUrl": url}, {}) if "stack" in where else ({}, {where: url})
+    with pytest.raises(ConfigurationError) as refused:
+        config.resolve(stack, env)
+    message = str(refused.value)
+    assert where in message and "a space, a tab, a line break or another control" in message
+    assert "hunter2" not in message
+
+
+def test_blanks_around_a_url_are_trimmed() -> None:
+    settings = config.resolve({"northflank:apiUrl": " \thttps://api.northflank.com/\n"}, {})
+    assert settings.api_url == "https://api.northflank.com"
+
+
+@pytest.mark.parametrize(
+    "url", ["{url}?", "{url}#", "{url}/?", "http://127.0.\t0.1:{port}", "http://127.0.0.1 :{port}"]
+)
+def test_an_unusable_url_fails_the_preview_through_the_plugin(
+    emulator: EmulatorServer, job: JobRef, api_calls: ApiCalls, url: str
+) -> None:
+    plugin = start_plugin(url.format(url=emulator.url, port=emulator.port))
+    try:
+        with pytest.raises(ProviderError) as failure:
+            Engine(plugin).preview("app", {**job.inputs, "external": {"imagePath": "nginx:1"}})
+    finally:
+        plugin.close()
+    assert "stack config northflank:apiUrl" in failure.value.message
+    assert api_calls.count() == 0
 
 
 @pytest.mark.parametrize("value", ["-1", "3601", "soon", "nan", True, [5]])

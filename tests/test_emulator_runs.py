@@ -380,7 +380,13 @@ def test_unknown_runs_jobs_and_projects_get_404(emulator, job: JobRef) -> None:
 
 def test_the_run_script_control_route(emulator, job: JobRef) -> None:
     answer = script(job, seconds=0, outcome="FAILED", logs=["x"])
-    assert answer.json()["data"] == {"seconds": 0, "outcome": "FAILED", "logs": ["x"]}
+    assert answer.json()["data"] == {
+        "seconds": 0,
+        "outcome": "FAILED",
+        "logs": ["x"],
+        "list_lag": 0.0,
+        "register_delay": 0.0,
+    }
     assert get_run(emulator, job, start(emulator, job)["id"])["status"] == "FAILED"
     for bad in (
         {"outcome": "RUNNING"},

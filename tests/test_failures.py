@@ -17,6 +17,8 @@ from engine_driver import Engine, Plugin, ProviderError, State, secret
 from northflank_emulator import Backend, EmulatorServer, Grant
 from northflank_emulator.models import Fault
 from pulumi_northflank_provider import __version__
+from pulumi_northflank_provider.errors import HOW_TO_SET_TOKEN, ApiError
+from pulumi_northflank_provider.job_target import JobTarget
 
 from .conftest import (
     CANARY_TOKEN,
@@ -107,8 +109,62 @@ def test_a_rate_limit_that_resets_beyond_the_budget_fails_at_once_saying_when(
     message = failure.value.message
     assert "HTTP 429" in message and "rate limit" in message
     assert "resets in 1800 s" in message and "UTC" in message
-    assert "northflank:maxRetryWait" in message
+    assert (
+        "Retrying stopped: the next wait (1800 s) would be longer than the longest single wait "
+        "(60 s). The account's API rate limit" in message
+    )
+    assert "gave up after" not in message
     assert api_calls.count() == 1  # no pointless retry
+
+
+def test_a_rate_limit_that_outlasts_every_attempt_says_so_not_that_the_wait_was_too_long(
+    engine: Engine, backend: Backend, job: JobRef, api_calls: ApiCalls
+) -> None:
+    """Each wait (1 s) is within northflank:maxRetryWait (5 s); the attempts ran out first."""
+    fail(backend, job, status=429, times=10, headers={"Retry-After": "1"})
+    with pytest.raises(ProviderError) as failure:
+        engine.up("app", {**job.inputs, **IMAGE})
+    message = failure.value.message
+    assert api_calls.count() == 6
+    assert "(after 6 attempts)" in message and "resets in 1 s" in message
+    assert "The provider gave up after 6 attempts; run again after the reset" in message
+    assert "maxRetryWait" not in message and "Retrying stopped" not in message
+
+
+@pytest.mark.parametrize(
+    ("stopped", "shown", "not_shown"),
+    [
+        (
+            "the next wait (90 s) would exceed northflank:maxRetryWait (120 s; 40 s waited)",
+            "Retrying stopped: the next wait (90 s) would exceed northflank:maxRetryWait",
+            "gave up after",
+        ),
+        (None, "The provider gave up after 6 attempts; run again after the reset", "maxRetryWait"),
+    ],
+    ids=["budget", "attempts"],
+)
+def test_a_429_names_the_one_reason_retrying_stopped(
+    stopped: str | None, shown: str, not_shown: str
+) -> None:
+    call = JobTarget(PROJECT, "job").call("POST", "/v1/x", "set the deployment", "'P'")
+    error = ApiError(
+        call,
+        429,
+        "Too many",
+        None,
+        attempts=6,
+        headers={"Retry-After": "90"},
+        retries_stopped=stopped,
+    )
+    assert shown in str(error) and not_shown not in str(error)
+    assert "it resets in 90 s" in str(error)
+
+
+def test_a_401_says_how_to_set_the_token_in_the_words_of_a_missing_one() -> None:
+    call = JobTarget(PROJECT, "job").call("POST", "/v1/x", "set the deployment", "'P'")
+    error = ApiError(call, 401, "Unauthorized", None, token_source="environment variable X")
+    assert "The API token (from environment variable X) was rejected" in str(error)
+    assert HOW_TO_SET_TOKEN in str(error)
 
 
 def test_persistent_server_errors_fail_after_bounded_retries(

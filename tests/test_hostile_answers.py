@@ -4,8 +4,9 @@ emulator over HTTP against the real plugin, and none may leak the token, hang, o
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from engine_driver import Engine, Plugin, ProviderError, State
 from northflank_emulator import Backend, EmulatorServer
 from northflank_emulator.models import Fault
+from pulumi_northflank_provider.scrub import REDACTED
 
 from .conftest import CANARY_TOKEN, ApiCalls, JobRef, start_plugin
 
@@ -68,6 +70,61 @@ def test_a_refresh_that_reflects_the_token_keeps_it_out_of_the_state(
     assert refreshed.outputs["external"]["imagePath"] == "ghcr.io/echo/Bearer <redacted>:1"
 
 
+def deployment_answer(job: JobRef, echo: str) -> dict[str, Any]:
+    """The job's deployment as GET answers it, with ``echo`` in a field and in a field's name."""
+    data = job.live()
+    data["external"]["imagePath"] = f"echo/{echo}:1"
+    return {"data": {**data, "echo": {echo: echo}}}
+
+
+def escaped(text: str) -> str:
+    """``text`` as JSON can write it: every character a ``\\u`` escape."""
+    return "".join(f"\\u{ord(char):04x}" for char in text)
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda answer: json.dumps(answer).replace(CANARY_TOKEN, escaped(CANARY_TOKEN)).encode(),
+        lambda answer: json.dumps(answer).encode("utf-16"),
+    ],
+    ids=["u-escaped", "utf-16"],
+)
+def test_a_refresh_answer_that_hides_the_token_in_its_encoding_keeps_it_out_of_the_state(
+    engine: Engine, backend: Backend, job: JobRef, encode: Callable[[Any], bytes]
+) -> None:
+    """Neither form holds the token's bytes, so only a scrubber that reads the decoded answer
+    finds it; the harness fails the test if the new state or any output holds it."""
+    state = engine.up("app", {**job.inputs, **IMAGE})
+    body = encode(deployment_answer(job, CANARY_TOKEN))  # bare: no "Bearer" gives it away
+    assert CANARY_TOKEN.encode() not in body
+    on_deployment(backend, job, "GET", kind="raw", status=200, payload=body)
+    refreshed = engine.refresh(state)
+    assert refreshed is not None
+    assert refreshed.outputs["external"]["imagePath"] == f"ghcr.io/echo/{REDACTED}:1"
+    assert_no_piece_of_the_token(json.dumps([refreshed.outputs, refreshed.inputs]))
+
+
+def assert_no_piece_of_the_token(text: str) -> None:
+    shown = text.lower()
+    pieces = {CANARY_TOKEN[i : i + 12].lower() for i in range(len(CANARY_TOKEN) - 11)}
+    assert not [piece for piece in pieces if piece in shown]
+
+
+def test_an_error_that_echoes_part_of_the_token_or_the_token_upper_cased_shows_neither(
+    engine: Engine, backend: Backend, job: JobRef
+) -> None:
+    two_thirds = CANARY_TOKEN[: len(CANARY_TOKEN) * 2 // 3]
+    message = f"Unknown token {two_thirds}... (did you mean {CANARY_TOKEN.upper()}?)"
+    envelope = {"error": {"status": 400, "message": message, "id": CANARY_TOKEN[-20:]}}
+    on_deployment(backend, job, "POST", kind="body", status=400, payload=envelope)
+    with pytest.raises(ProviderError) as failure:
+        engine.up("app", {**job.inputs, **IMAGE})
+    assert f"Unknown token {REDACTED}... (did you mean {REDACTED}?)" in failure.value.message
+    assert f"(error id {REDACTED})" in failure.value.message
+    assert_no_piece_of_the_token(failure.value.details)
+
+
 @pytest.mark.parametrize("token", ["nf-bad\x07token", "nf-t\u00f6ken"])
 def test_a_mis_pasted_token_is_a_configuration_error_that_never_echoes_it(
     emulator: EmulatorServer, job: JobRef, api_calls: ApiCalls, token: str
@@ -112,6 +169,23 @@ def test_a_server_that_trickles_its_answer_is_cut_off_at_the_deadline(
     assert backend.abandoned, "the client never hung up"
     for _path, sent, total in backend.abandoned:
         assert sent < total / 2
+
+
+def test_a_server_that_trickles_its_headers_is_cut_off_at_the_deadline(
+    plugin: Plugin, backend: Backend, job: JobRef
+) -> None:
+    """Cut off inside its headers, an answer looks complete to http.client (an empty 200):
+    it must fail as too slow, not as "not JSON (0 bytes)"."""
+    engine = Engine(plugin)
+    state = engine.up("app", {**job.inputs, **IMAGE})
+    on_deployment(backend, job, "GET", kind="trickle-headers", interval=0.2, times=5)
+    started = time.monotonic()
+    with pytest.raises(ProviderError) as failure:
+        engine.refresh(state)
+    assert "did not send its whole answer to GET" in failure.value.message
+    assert "within 1 s" in failure.value.message
+    assert "not JSON" not in failure.value.message
+    assert time.monotonic() - started < 5  # the headers alone would take about 10 s
 
 
 # --- answers have a size limit -------------------------------------------------------------------

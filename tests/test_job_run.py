@@ -81,8 +81,8 @@ def test_a_failed_run_fails_the_create_with_its_status_and_last_log_lines(
     details = failure.value.details
     assert SECRET not in details
     [run] = job.runs()
-    assert f"Run {run['runName']} of job '{job.job_id}'" in details
-    assert "concluded FAILED" in details
+    assert f"Run {run['runName']} ({run['id']}) of job '{job.job_id}'" in details
+    assert f"concluded FAILED at {run['concludedAt']}." in details
     assert "Its last 20 log lines:" in details
     block = details.split("Its last 20 log lines:\n", 1)[1].split("\nPulumi records", 1)[0]
     shown = [line.strip() for line in block.splitlines()]

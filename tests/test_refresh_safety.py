@@ -3,11 +3,14 @@ provider is looking in the wrong place (a base URL with a path, a wrong token or
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import requests
 
 from engine_driver import Engine, ProviderError, State
 from northflank_emulator import Backend
+from northflank_emulator.models import Fault
 
 from .conftest import ApiCalls, JobRef, start_plugin
 
@@ -46,6 +49,26 @@ def test_a_project_the_token_cannot_see_is_an_error_not_a_deletion(
     state = engine.up("app", {"projectId": project, "jobId": job.job_id, **IMAGE})
     requests.delete(f"{job.emulator_url}/_emulator/projects/{project}", timeout=5)
     assert_kept_with_advice(engine, state, f"project '{project}'")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"data": None}, {}, {"data": []}, {"data": {"id": "other-project"}}, {"data": {"name": "x"}}],
+    ids=["data-null", "empty", "data-list", "another-project", "no-id"],
+)
+def test_a_200_that_is_not_the_project_does_not_prove_the_job_is_gone(
+    engine: Engine, backend: Backend, job: JobRef, api_calls: ApiCalls, answer: Any
+) -> None:
+    """A proxy or a catch-all route answers 200 for anything: only the project itself, its id
+    the one asked for, shows that the token and URL are right and the 404 meant "deleted"."""
+    state = engine.up("app", {**job.inputs, **IMAGE})
+    job.delete()
+    project_path = f"/v1/projects/{job.project_id}"
+    backend.add_fault(
+        Fault(kind="body", method="GET", path=f"^{project_path}$", status=200, payload=answer)
+    )
+    assert_kept_with_advice(engine, state, f"project '{job.project_id}'")
+    assert [(r["path"], r["status"]) for r in api_calls.all()[-1:]] == [(project_path, 200)]
 
 
 def test_a_team_the_token_cannot_see_is_an_error_not_a_deletion(

@@ -66,6 +66,7 @@ def test_a_run_follows_a_deployment_through_its_triggers(mocks: Recorder) -> Any
             },
             "wait": True,
             "timeoutSeconds": 1800,
+            "secretEnvironmentNames": [],  # no value is secret: every one may be shown
         }
         assert (status, run_id, run_name) == ("SUCCESS", "run-1", "db-migrate-1a2b")
         assert status == northflank.JobRunStatus.SUCCESS
@@ -92,6 +93,23 @@ def test_a_secret_environment_value_is_registered_as_a_secret(mocks: Recorder) -
         # stores the input, and the output of the same key, encrypted.
         assert rpc.is_rpc_secret(environment)
         assert rpc.unwrap_rpc_secret(environment) == {"DB_PASSWORD": "hunter2", "TARGET": "head"}
+        # The provider learns which value is secret: it hides that one and shows the other.
+        assert mocks.inputs_of(RUN_TYPE)["secretEnvironmentNames"] == ["DB_PASSWORD"]
+
+    return run.urn.apply(check)
+
+
+@pulumi.runtime.test
+def test_an_environment_that_is_one_secret_output_marks_every_name(mocks: Recorder) -> Any:
+    run = northflank.JobRun(
+        "run",
+        project_id="shop",
+        job_id="db-migrate",
+        environment=pulumi.Output.secret({"A_KEY": "x", "B_KEY": "y"}),
+    )
+
+    def check(_: Any) -> None:
+        assert mocks.inputs_of(RUN_TYPE)["secretEnvironmentNames"] == ["A_KEY", "B_KEY"]
 
     return run.urn.apply(check)
 

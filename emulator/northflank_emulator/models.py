@@ -188,20 +188,28 @@ def _keep_id(previous: Mapping[str, Any]) -> dict[str, Any]:
 @dataclass(frozen=True)
 class RunScript:
     """How a job's future runs go: RUNNING for ``seconds``, then ``outcome``, having printed
-    ``logs`` evenly over that time (a line marked ``"stderr: ..."`` goes to stderr)."""
+    ``logs`` evenly over that time (a line marked ``"stderr: ..."`` goes to stderr).
+
+    Two lags, as a distributed backend may show: a run is known to GET .../runs/{runId} and to
+    the listing only ``register_delay`` seconds after it started, and to the listing only
+    ``list_lag`` seconds after it started."""
 
     seconds: float = 0.5
     outcome: str = "SUCCESS"
     logs: list[str] = field(default_factory=lambda: list(DEFAULT_RUN_LOGS))
+    list_lag: float = 0.0
+    register_delay: float = 0.0
 
     def __post_init__(self) -> None:
         # The control route builds this from JSON: refuse what would break a run's clock or logs.
         if self.outcome not in RUN_OUTCOMES:
             raise ValueError(f"outcome must be one of {', '.join(RUN_OUTCOMES)}")
-        if isinstance(self.seconds, bool) or not isinstance(self.seconds, (int, float)):
-            raise TypeError("seconds must be a number")
-        if not math.isfinite(self.seconds) or self.seconds < 0:
-            raise ValueError("seconds must be a finite number >= 0")
+        for name in ("seconds", "list_lag", "register_delay"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"{name} must be a number")
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be a finite number >= 0")
         if not isinstance(self.logs, list) or not all(isinstance(x, str) for x in self.logs):
             raise TypeError("logs must be a list of strings")
 
@@ -243,6 +251,14 @@ class Run:
         if now - self.started >= seconds:
             return self.started + seconds, self.started_wall + seconds
         return None
+
+    def registered(self, now: float) -> bool:
+        """Whether the backend knows the run yet (GET .../runs/{runId} finds it)."""
+        return now - self.started >= self.script.register_delay
+
+    def listed(self, now: float) -> bool:
+        """Whether the run shows in GET .../runs yet."""
+        return now - self.started >= max(self.script.list_lag, self.script.register_delay)
 
     def status(self, now: float) -> str:
         if self.aborted is not None:
@@ -307,6 +323,8 @@ FAULT_KINDS = (
     "body",
     "trickle",
     "trickle-body",
+    "trickle-headers",
+    "raw",
     "huge",
     "gzip-bomb",
     "reflect",
@@ -328,6 +346,8 @@ class Fault:
     * ``body``: answer ``status`` with exactly ``payload`` as JSON (e.g. ``{"data": null}``);
     * ``trickle``: send a whole answer one byte every ``interval`` seconds, from its status line;
       ``trickle-body``: the status line and headers at once, then the body that way;
+      ``trickle-headers``: the status line at once, the headers that way, then the body at once;
+    * ``raw``: answer ``status`` with ``payload`` (bytes, or text as Latin-1) as-is, as JSON;
     * ``huge``: answer 200 with a JSON body of ``size`` bytes;
     * ``gzip-bomb``: answer 200 with a small gzip body that inflates to ``size`` bytes;
     * ``reflect``: answer ``status`` echoing the request's ``Authorization`` header everywhere a
@@ -337,6 +357,8 @@ class Fault:
     * ``processed``: handle the request normally (a POST .../runs does start the run), then answer
       ``status`` in Northflank's error envelope instead, as a gateway does when the backend's answer
       is lost on the way back.
+      With ``others_start`` on a POST .../runs, that many more runs of the job start at the same
+      moment, as someone else's would (the dashboard, a schedule, ``runOnSourceChange``).
 
     The answer's ``headers`` are added to those of every kind that sends headers.
     """
@@ -352,6 +374,7 @@ class Fault:
     payload: Any = None
     interval: float = 1.0
     size: int = 50 * 1024 * 1024
+    others_start: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -370,6 +393,8 @@ class Fault:
             "truncate": 200,
             "trickle": 200,
             "trickle-body": 200,
+            "trickle-headers": 200,
+            "raw": self.status,
             "huge": 200,
             "gzip-bomb": 200,
         }.get(self.kind, 0)
@@ -565,19 +590,24 @@ class Backend:
             self.job_runs.setdefault((project_id, job_id), {})[run.id] = run
             return run
 
-    def run(self, project_id: str, job_id: str, run_id: str) -> Run:
+    def run(self, project_id: str, job_id: str, run_id: str, *, as_api: bool = False) -> Run:
+        """A run; ``as_api``: as GET .../runs/{runId} sees it (not before it is registered)."""
         with self.lock:
             self.job(project_id, job_id)
             found = self.job_runs.get((project_id, job_id), {}).get(run_id)
-            if found is None:
+            if found is None or (as_api and not found.registered(time.monotonic())):
                 raise NotFoundError("Job run not found")
             return found
 
-    def runs(self, project_id: str, job_id: str) -> list[Run]:
-        """The job's runs in the order GET .../runs lists them (see ``RUNS_NEWEST_FIRST``)."""
+    def runs(self, project_id: str, job_id: str, *, as_api: bool = False) -> list[Run]:
+        """The job's runs in the order GET .../runs lists them (see ``RUNS_NEWEST_FIRST``);
+        ``as_api``: only those the listing shows yet (see ``RunScript``'s lags)."""
         with self.lock:
             self.job(project_id, job_id)
             started = list(self.job_runs.get((project_id, job_id), {}).values())
+            if as_api:
+                now = time.monotonic()
+                started = [run for run in started if run.listed(now)]
             return started[::-1] if RUNS_NEWEST_FIRST else started
 
     def abort_run(self, project_id: str, job_id: str, run_id: str) -> Run:

@@ -32,6 +32,7 @@ are served on loopback only): ``GET/DELETE /requests``, ``GET /state``, ``PUT/DE
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import json
@@ -172,9 +173,15 @@ class Handler(BaseHTTPRequestHandler):
         status, payload, headers = self._api(path, raw, token)
         if fault is not None:  # "processed": the request took effect, but its answer is lost
             status, headers = fault.status, fault.headers
+            self._start_others(path, fault.others_start)
             payload = error_envelope(status, f"Injected fault: HTTP {status} after processing")
         self._record(path, raw, token, status)  # before answering: the client may look next
         self._send(status, payload, headers)
+
+    def _start_others(self, path: str, count: int) -> None:
+        job = re.search(r"/projects/([^/]+)/jobs/([^/]+)/runs$", path)
+        for _ in range(count if job else 0):
+            self.backend.start_run(job.group(1), job.group(2))  # type: ignore[union-attr]
 
     def _record(self, path: str, raw: bytes, token: str | None, status: int) -> None:
         self.backend.record(
@@ -230,6 +237,9 @@ class Handler(BaseHTTPRequestHandler):
         if fault.kind == "body":
             self._send(fault.status, fault.payload, fault.headers)
             return
+        if fault.kind == "raw":
+            self._send_raw(fault.status, _raw(fault.payload), "application/json", fault.headers)
+            return
         if fault.kind == "html":
             page = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
             self._send_raw(fault.status, page, "text/html", fault.headers)
@@ -240,7 +250,7 @@ class Handler(BaseHTTPRequestHandler):
         if fault.kind == "reflect":
             self._reflect(fault)
             return
-        if fault.kind in ("trickle", "trickle-body"):
+        if fault.kind in ("trickle", "trickle-body", "trickle-headers"):
             self._trickle(fault, path)
         elif fault.kind == "huge":
             self._stream(path, fault.size, _huge_body(fault.size), {})
@@ -293,26 +303,30 @@ class Handler(BaseHTTPRequestHandler):
         self._send_raw(fault.status, data, headers.pop("Content-Type"), headers)
 
     def _trickle(self, fault: Fault, path: str) -> None:
+        """A 200 sent in three parts: at once, then one byte every ``interval`` seconds (the
+        part the fault's kind names), then the rest at once."""
         body = json.dumps({"data": {"region": "europe-west", "padding": "x" * 64}}).encode()
-        head = (
-            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        ).encode()
-        if fault.kind == "trickle-body":
-            self.wfile.write(head)
-            self.wfile.flush()
-            data, total = body, len(head) + len(body)
-        else:
-            data, total = head + body, len(head) + len(body)
-        sent = total - len(data)
+        status_line = b"HTTP/1.1 200 OK\r\n"
+        head = f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        answer = status_line + head + body
+        start, end = {
+            "trickle": (0, len(answer)),
+            "trickle-body": (len(status_line + head), len(answer)),
+            "trickle-headers": (len(status_line), len(status_line + head)),
+        }[fault.kind]
+        sent = 0
         try:
-            for i in range(len(data)):
-                self.wfile.write(data[i : i + 1])
+            self.wfile.write(answer[:start])
+            self.wfile.flush()
+            for sent in range(start, end):
+                self.wfile.write(answer[sent : sent + 1])
                 self.wfile.flush()
-                sent += 1
                 time.sleep(fault.interval)
+            sent = end
+            self.wfile.write(answer[end:])
+            self.wfile.flush()
         except OSError:  # the client gave up
-            self.backend.record_abandoned(path, sent, total)
+            self.backend.record_abandoned(path, sent, len(answer))
 
     def _stream(
         self, path: str, size: int, chunks: Iterable[bytes], headers: dict[str, str]
@@ -381,7 +395,7 @@ class Handler(BaseHTTPRequestHandler):
         offset = (
             _cursor_offset(cursor) if cursor else (_int_parameter(query, "page") - 1) * per_page
         )
-        runs = self.backend.runs(project, job)
+        runs = self.backend.runs(project, job, as_api=True)
         page, more = runs[offset : offset + per_page], offset + per_page < len(runs)
         now = time.monotonic()
         pagination: dict[str, Any] = {"hasNextPage": more, "count": len(page)}
@@ -392,7 +406,7 @@ class Handler(BaseHTTPRequestHandler):
     def get_run(
         self, _team: str | None, project: str, job: str, run: str, *, raw: bytes, write: bool
     ) -> Any:
-        return self.backend.run(project, job, run).view()
+        return self.backend.run(project, job, run, as_api=True).view()
 
     def delete_run(
         self, _team: str | None, project: str, job: str, run: str, *, raw: bytes, write: bool
@@ -501,7 +515,7 @@ class Handler(BaseHTTPRequestHandler):
         except (TypeError, ValueError) as exc:
             raise ApiFailure(400, f"Invalid run script: {exc}") from None
         self.backend.script_runs(project, job, script)
-        return {"seconds": script.seconds, "outcome": script.outcome, "logs": script.logs}
+        return dataclasses.asdict(script)
 
     def control_runs(self, project: str, job: str, *, raw: bytes) -> Any:
         now = time.monotonic()
@@ -665,6 +679,12 @@ def _huge_body(size: int) -> Iterator[bytes]:
     for _ in range(filler // len(chunk)):
         yield chunk
     yield b"x" * (filler % len(chunk)) + tail
+
+
+def _raw(payload: Any) -> bytes:
+    """A ``raw`` fault's body: bytes as they are; text (from the control route's JSON, which
+    cannot carry bytes) one byte per character, as Latin-1."""
+    return payload if isinstance(payload, bytes) else str(payload).encode("latin-1")
 
 
 @functools.cache

@@ -1,16 +1,17 @@
 """HTTP calls to the Northflank API: auth, retries, envelopes, errors; nothing resource-specific.
 
 Whatever answers is treated as untrusted: its body is read within a size limit and a deadline,
-and the token is scrubbed out of it (and out of its headers) before anything else looks at it.
+parsed, and the token is scrubbed out of every string in it (and out of its headers) before
+anything else looks at it.
 """
 
 from __future__ import annotations
 
-import json
 import platform
 import threading
 import time
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,7 +25,7 @@ from ._version import __version__
 from .config import Settings, Token
 from .errors import ApiError, Call, TransportError, quoted
 from .retry_policy import RetryBudgetExceeded, policy
-from .scrub import Scrubber
+from .scrub import Scrubber, parse
 
 USER_AGENT = (
     f"pulumi-northflank/{__version__} (python-requests/{requests.__version__}; "
@@ -135,23 +136,58 @@ class NorthflankClient:
         headers = CaseInsensitiveDict(
             {name: scrubber.text(value) for name, value in response.headers.items()}
         )
-        content = scrubber.data(_read(response, call, settings, headers))
+        answer = _Answer.of(response, headers, _read(response, call, settings, headers), scrubber)
         log.debug(
-            f"{call.method} {call.path} -> HTTP {response.status_code} after "
+            f"{call.method} {call.path} -> HTTP {answer.status} after "
             f"{_attempts(response)} attempt(s), {(time.monotonic() - started) * 1000:.0f} ms"
         )
         rate_limit.warn_if_low(headers)
         return _unwrap(
-            call, response, headers, content, token_source=settings.token_source, scrubber=scrubber
+            call, response, answer, token_source=settings.token_source, scrubber=scrubber
         )
 
     def exists(self, settings: Settings, call: Call) -> bool:
-        """Whether a GET finds the object (False only for a 404 in Northflank's envelope)."""
+        """Whether a GET shows the very object asked for: its ``data.id`` is the call's
+        ``expected_id``. A 404 in Northflank's envelope is False, and so is any other answer
+        (``{"data": null}``, ``{}``, another project): only the object itself proves that the
+        URL, token and team are right. Other errors are raised."""
         try:
-            self.send(settings, call)
+            data = self.send(settings, call)
         except NotFound:
             return False
-        return True
+        return (
+            call.expected_id is not None
+            and isinstance(data, Mapping)
+            and data.get("id") == call.expected_id
+        )
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """An answer as read and scrubbed: nothing in it holds the token any more."""
+
+    status: int
+    headers: CaseInsensitiveDict[str]
+    size: int  # of the body, in bytes: all that is shown of one that is not JSON
+    payload: Any
+    is_json: bool
+
+    @staticmethod
+    def of(
+        response: requests.Response,
+        headers: CaseInsensitiveDict[str],
+        content: bytes,
+        scrubber: Scrubber,
+    ) -> _Answer:
+        payload, is_json = parse(content)
+        try:
+            payload = scrubber.data(payload)
+        except RecursionError:  # parsed, but nested too deep to walk: shown as not JSON
+            payload, is_json = None, False
+        return _Answer(response.status_code, headers, len(content), payload, is_json)
+
+    def describe(self) -> str:
+        return f"{_content_type(self.headers)}, {self.size} bytes"
 
 
 class _Bearer(requests.auth.AuthBase):
@@ -195,6 +231,10 @@ def _read(
                 f"could not be decompressed (Content-Encoding {headers.get('Content-Encoding')!r})."
             ) from None
         raise TransportError(_cut_off(call, host)) from None
+    if deadline.expired(connection):
+        # Cut off while its headers arrived: http.client takes the end of the stream for the
+        # end of the headers, and then reads an empty body without any error.
+        raise TransportError(_too_slow(call, settings, host, tries=""))
     return b"".join(chunks)
 
 
@@ -246,34 +286,33 @@ def _transport_failure(call: Call, settings: Settings, exc: requests.RequestExce
 def _unwrap(
     call: Call,
     response: requests.Response,
-    headers: CaseInsensitiveDict[str],
-    content: bytes,
+    answer: _Answer,
     *,
     token_source: str,
     scrubber: Scrubber,
 ) -> Any:
-    status = response.status_code
+    status, payload = answer.status, answer.payload
     if 300 <= status < 400:
-        where = urlsplit(headers.get("Location", "")).netloc.rpartition("@")[2]
+        where = urlsplit(answer.headers.get("Location", "")).netloc.rpartition("@")[2]
         raise TransportError(
             f"Could not {call.action}: the API answered HTTP {status}, a redirect to "
             f"{quoted(where or 'another address')}, which the provider does not follow (it would "
             "send the token elsewhere). Set northflank:apiUrl to the API's address."
         )
-    payload, parsed = _json(content)
     if 200 <= status < 300:
-        if not parsed:
+        if not answer.is_json:
             raise TransportError(
                 f"Could not {call.action}: Northflank answered HTTP {status} to {call.method} "
-                f"{call.path} with a body that is not JSON ({_describe(headers, content)})."
+                f"{call.path} with a body that is not JSON ({answer.describe()})."
             )
         return payload
     error = payload.get("error") if isinstance(payload, dict) else None
     if not isinstance(error, dict):
-        message, error_id = f"(no Northflank error body: {_describe(headers, content)})", None
+        message, error_id = f"(no Northflank error body: {answer.describe()})", None
     else:
-        message = scrubber.text(str(error.get("message") or ""))
-        error_id = scrubber.text(str(error["id"])) if error.get("id") else None
+        # The secrets too, and before errors.quoted flattens and cuts the text.
+        message = str(scrubber.deep(error.get("message") or ""))
+        error_id = str(scrubber.deep(error["id"])) if error.get("id") else None
     # Only Northflank's own envelope proves the object is gone (not, say, a proxy's 404 page).
     kind = NotFound if status == 404 and isinstance(error, dict) else ApiError
     stopped = getattr(response.raw.retries, "stopped", None)
@@ -283,7 +322,7 @@ def _unwrap(
         message,
         error_id,
         attempts=_attempts(response),
-        headers=headers,
+        headers=answer.headers,
         token_source=token_source,
         retries_stopped=str(stopped) if stopped is not None else None,
     )
@@ -294,16 +333,5 @@ def _attempts(response: requests.Response) -> int:
     return 1 + len(getattr(retries, "history", ()) or ())
 
 
-def _json(content: bytes) -> tuple[Any, bool]:
-    try:
-        return json.loads(content), True
-    except ValueError:
-        return None, False
-
-
 def _content_type(headers: CaseInsensitiveDict[str]) -> str:
     return quoted(headers.get("Content-Type") or "no content type")
-
-
-def _describe(headers: CaseInsensitiveDict[str], content: bytes) -> str:
-    return f"{_content_type(headers)}, {len(content)} bytes"

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 
 class NotVisible(NorthflankError):
-    """Northflank cannot see the project either: a 404 that does not prove the object is gone."""
+    """Northflank does not show the project either: a 404 that does not prove the object is
+    gone."""
 
 
 class NorthflankProvider(ResourceProvider):
@@ -92,23 +93,26 @@ class NorthflankProvider(ResourceProvider):
         self, settings: config.Settings, what: str, target: JobTarget, ancestors: Sequence[Call]
     ) -> None:
         """Return only if ``what``, just answered with a 404, is really gone: one of its
-        ``ancestors`` (nearest first, ending with its project) is still visible to the token.
+        ``ancestors`` (nearest first, ending with its project) answers as itself, its ``data.id``
+        the ID asked for (see ``NorthflankClient.exists``).
 
         A 404 also comes from a wrong base URL, token or team, and dropping the resource then
-        would lose it from the stack on a mere misconfiguration. These extra GETs are made only on
-        this rare path, so a refresh still costs one request per resource.
+        would lose it from the stack on a mere misconfiguration; so does a 200 from something
+        that is not Northflank (``{}``, ``{"data": null}``, another project). These extra GETs
+        are made only on this rare path, so a refresh still costs one request per resource.
         """
         for ancestor in ancestors:
             if self._client.exists(settings, ancestor):
                 return
         team = f" in team '{target.team_id}'" if target.team_id else ""
         raise NotVisible(
-            f"Could not tell whether {what} still exists: Northflank answered 404 for it and for "
-            f"project '{target.project_id}'{team} too, as it does for a wrong API URL, token or "
-            "team. The resource is kept in the stack. Check northflank:apiUrl, that the token "
-            "belongs to the team that owns the project (northflank:teamId or team_id), and the "
-            "project ID. If the project really was deleted, remove the resource from the stack "
-            "with `pulumi state delete <urn>` (`pulumi stack --show-urns` lists the URNs)."
+            f"Could not tell whether {what} still exists: Northflank answered 404 for it, and did "
+            f"not show project '{target.project_id}'{team} either (it answered 404, or an answer "
+            "that is not that project), as happens with a wrong API URL, token or team. The "
+            "resource is kept in the stack. Check northflank:apiUrl, that the token belongs to "
+            "the team that owns the project (northflank:teamId or team_id), and the project ID. "
+            "If the project really was deleted, remove the resource from the stack with "
+            "`pulumi state delete <urn>` (`pulumi stack --show-urns` lists the URNs)."
         )
 
 

@@ -12,17 +12,21 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+# The token's setting names live in errors (which a 401's hint needs, and which cannot import this
+# module); re-exported here beside the other settings. "X as X" is typing's explicit re-export.
+from .errors import HOW_TO_SET_TOKEN as HOW_TO_SET_TOKEN  # noqa: PLC0414
+from .errors import TOKEN_CONFIG as TOKEN_CONFIG  # noqa: PLC0414
+from .errors import TOKEN_ENV as TOKEN_ENV  # noqa: PLC0414
 from .errors import ConfigurationError
 
 DEFAULT_API_URL = "https://api.northflank.com"
 
-TOKEN_CONFIG = "northflank:apiToken"  # noqa: S105 - a config key, not a token
-TOKEN_ENV = "NORTHFLANK_API_TOKEN"  # noqa: S105 - a variable name, not a token
 URL_CONFIG = "northflank:apiUrl"
 URL_ENV = "NORTHFLANK_API_URL"
 TEAM_CONFIG = "northflank:teamId"
@@ -38,11 +42,6 @@ MAX_SECONDS = 3600.0
 
 #: Every stack config key the provider reads (configure() keeps these and nothing else).
 CONFIG_KEYS = (TOKEN_CONFIG, URL_CONFIG, TEAM_CONFIG, TIMEOUT_CONFIG, RETRY_WAIT_CONFIG)
-
-HOW_TO_SET_TOKEN = (
-    f"set it with `pulumi config set --secret {TOKEN_CONFIG} <token>` or the {TOKEN_ENV} "
-    "environment variable (create a token under Account or Team settings > API > Tokens)"
-)
 
 #: What an HTTP header value can carry: visible ASCII. Anything else in a token was mis-pasted.
 _TOKEN_CHARACTERS = re.compile(r"[\x21-\x7e]+")
@@ -177,12 +176,19 @@ def _checked_url(url: str, source: str) -> str:
 
     Messages name the host only: a URL may carry credentials, which must not be echoed.
     """
+    if any(_blank_or_control(char) for char in url):
+        # Checked first: urlsplit silently drops a tab or a newline, wherever it is.
+        raise ConfigurationError(
+            f"{source} contains a space, a tab, a line break or another control character; set "
+            f"it to the API's base URL alone, such as {DEFAULT_API_URL}."
+        )
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ConfigurationError(
             f"{source} must be an absolute http(s) URL such as {DEFAULT_API_URL}."
         )
-    if parts.username or parts.password or parts.query or parts.fragment:
+    # "?" and "#" themselves: an empty query or fragment leaves nothing in parts to test.
+    if parts.username or parts.password or "?" in url or "#" in url:
         raise ConfigurationError(
             f"{source} must be a plain base URL such as {DEFAULT_API_URL}, without credentials, "
             "a query or a fragment."
@@ -201,6 +207,10 @@ def _checked_url(url: str, source: str) -> str:
             "address (127.0.0.1, ::1, localhost)."
         )
     return url.rstrip("/")
+
+
+def _blank_or_control(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char).startswith("C")
 
 
 def _is_loopback(host: str) -> bool:

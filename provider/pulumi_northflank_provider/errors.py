@@ -16,6 +16,15 @@ from . import rate_limit
 #: Northflank's own messages are short; anything longer (a proxy's debug page) is cut here.
 MAX_QUOTED = 500
 
+TOKEN_CONFIG = "northflank:apiToken"  # noqa: S105 - a config key, not a token
+TOKEN_ENV = "NORTHFLANK_API_TOKEN"  # noqa: S105 - a variable name, not a token
+#: How to set the token, for every message that asks for one. Here rather than in ``config``
+#: (which re-exports it), because ``config`` imports this module and a 401 says it too.
+HOW_TO_SET_TOKEN = (
+    f"set it with `pulumi config set --secret {TOKEN_CONFIG} <token>` or the {TOKEN_ENV} "
+    "environment variable (create a token under Account or Team settings > API > Tokens)"
+)
+
 
 class NorthflankError(Exception):
     """Base class of every error this provider raises on purpose: an expected failure, which the
@@ -51,6 +60,9 @@ class Call:
     #: Whether sending it twice does no harm. A call that is not (starting a run) is retried only
     #: when it cannot have been processed: a 429, or a connection that could not be opened.
     idempotent: bool = True
+    #: For a GET of one object (a project, a job): the ``data.id`` of an answer that is that
+    #: object. Anything else (``{"data": null}``, another object) proves nothing about it.
+    expected_id: str | None = None
 
 
 class ApiError(NorthflankError):
@@ -89,9 +101,8 @@ class ApiError(NorthflankError):
         if self.status == 401:
             source = f" (from {self.token_source})" if self.token_source else ""
             return (
-                f"The API token{source} was rejected: check northflank:apiToken (pulumi config set "
-                "--secret northflank:apiToken <token>) or NORTHFLANK_API_TOKEN, and that the token "
-                "has not expired or been revoked."
+                f"The API token{source} was rejected: it may have expired or been revoked; "
+                f"{HOW_TO_SET_TOKEN}."
             )
         target = call.target
         if self.status == 403:
@@ -115,30 +126,36 @@ class ApiError(NorthflankError):
         if self.status == 409:
             return "The job is in a state that does not allow this change now; retry later."
         if self.status == 429:
-            resets = self.resets_in
-            when = (
-                f"it resets in {resets:.0f} s (at {rate_limit.clock(resets)} UTC)"
-                if resets is not None
-                else "Northflank did not say when it resets"
-            )
-            return (
-                f"The account's API rate limit (1000 requests per hour by default) is exhausted: "
-                f"{when}. Waiting that long is beyond northflank:maxRetryWait; run again after the "
-                "reset, or ask Northflank support for a higher limit."
-            )
+            return self._rate_limit_hint()
         if self.status >= 500:
             return "Northflank had an internal error; retry later, and check status.northflank.com."
         return "See Northflank's message above."
+
+    def _rate_limit_hint(self) -> str:
+        resets = self.resets_in
+        when = (
+            f"it resets in {resets:.0f} s (at {rate_limit.clock(resets)} UTC)"
+            if resets is not None
+            else "Northflank did not say when it resets"
+        )
+        # Why the provider stopped: a wait too long for the budget (the message has already said
+        # which limit, before this hint), or attempts used up while each wait was short. Only one
+        # is true, and saying the other would send the user to the wrong setting.
+        attempts = f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}"
+        gave_up = "" if self.retries_stopped else f"the provider gave up after {attempts}; "
+        advice = (
+            f"{gave_up}run again after the reset, or ask Northflank support for a higher limit."
+        )
+        return (
+            f"The account's API rate limit (1000 requests per hour by default) is exhausted: "
+            f"{when}. {advice[0].upper()}{advice[1:]}"
+        )
 
     def _text(self) -> str:
         reference = f" (error id {quoted(self.error_id)})" if self.error_id else ""
         said = f": {quoted(self.api_message)}" if self.api_message else ""
         tries = f" (after {self.attempts} attempts)" if self.attempts > 1 else ""
-        stopped = (
-            f" Retrying stopped: {self.retries_stopped}."
-            if self.retries_stopped and self.status != 429  # the 429 hint says it in its words
-            else ""
-        )
+        stopped = f" Retrying stopped: {self.retries_stopped}." if self.retries_stopped else ""
         return (
             f"Could not {self.call.action}: Northflank answered HTTP {self.status} to "
             f"{self.call.method} {self.call.path}{tries}{said}{reference}.{stopped} {self.hint}"

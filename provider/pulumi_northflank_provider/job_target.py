@@ -84,12 +84,23 @@ class JobTarget:
         return Call(method, path, f"{action} of {self}", self, permission, idempotent)
 
     def job_call(self) -> Call:
-        return Call("GET", self.job_path, f"read {self}", self, JOB_READ_PERMISSION)
+        """GET the job: an answer is the job only if its ``data.id`` is the job's ID."""
+        return Call(
+            "GET", self.job_path, f"read {self}", self, JOB_READ_PERMISSION, expected_id=self.job_id
+        )
 
     def project_call(self) -> Call:
+        """GET the project: an answer is the project only if its ``data.id`` is the project's ID."""
         team = f" of team '{self.team_id}'" if self.team_id else ""
         action = f"read project '{self.project_id}'{team}"
-        return Call("GET", self.project_path, action, self, PROJECT_READ_PERMISSION)
+        return Call(
+            "GET",
+            self.project_path,
+            action,
+            self,
+            PROJECT_READ_PERMISSION,
+            expected_id=self.project_id,
+        )
 
     def with_default_team(self, team_id: str | None) -> JobTarget:
         """The job to call: a declared team wins over the provider-wide northflank:teamId."""

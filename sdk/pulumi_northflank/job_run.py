@@ -10,7 +10,7 @@ import pulumi
 import pulumi.dynamic
 from pulumi import _types
 
-from pulumi_northflank_provider.job_run import JOB_RUN, JobRunProvider
+from pulumi_northflank_provider.job_run import JOB_RUN, SECRET_NAMES, JobRunProvider
 
 from . import _arguments
 from ._naming import snake
@@ -92,8 +92,8 @@ class JobRunArgsDict(_JobRunRequired, total=False):
     timeout_seconds: pulumi.Input[int]
 
 
-#: Python name -> wire name, for the arguments.
-_ARGUMENTS = {snake(name): name for name in JOB_RUN.body.keys}
+#: Python name -> wire name, for the arguments (the secret names are computed, not an argument).
+_ARGUMENTS = {snake(name): name for name in JOB_RUN.body.keys if name != SECRET_NAMES}
 
 
 class JobRun(pulumi.dynamic.Resource, module="northflank", name="JobRun"):
@@ -273,8 +273,27 @@ class JobRun(pulumi.dynamic.Resource, module="northflank", name="JobRun"):
         # Wire names from here on: nothing needs translating, so the user's keys inside
         # environment and triggers are sent exactly as written.
         props = {_ARGUMENTS[name]: value for name, value in keywords.items()}
+        if keywords["environment"] is not None:
+            # The provider shows plain values as they are and hides only these.
+            props[SECRET_NAMES] = pulumi.Output.from_input(_secret_names(keywords["environment"]))
         props.update({name: None for name in JOB_RUN.read_only})  # computed by the provider
         super().__init__(JobRunProvider(), resource_name, props, opts)
+
+
+async def _secret_names(environment: Any) -> list[str]:
+    """The names of the environment variables whose values the program marked secret: each
+    value's own mark, or every name when the whole environment is one secret output."""
+    if isinstance(environment, Mapping):
+        return [
+            name
+            for name, value in environment.items()
+            if await pulumi.Output.from_input(value).is_secret()
+        ]
+    whole = pulumi.Output.from_input(environment)
+    if not await whole.is_secret():
+        return []
+    resolved = await whole.future()
+    return sorted(resolved) if isinstance(resolved, Mapping) else []
 
 
 def _json_like(value: Any) -> Any:
