@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install lint typecheck unit docs bench clean
+.PHONY: demo test install lint typecheck unit generate docs bench clean
 
 demo:
 	PYTHON=$(PYTHON) VENV=$(VENV) ./scripts/demo.sh
@@ -14,7 +14,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 install: $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]" -e ./emulator
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]" -e ./emulator \
+		-e ./devtools
 
 lint:
 	$(BIN)/ruff check .
@@ -30,8 +31,11 @@ typecheck:
 unit:
 	$(BIN)/pytest
 
-docs:
-	$(BIN)/python scripts/reference.py
+# The SDK's classes, docs/reference.md and provider/schema.json, from the provider's declarations.
+generate: install
+	$(BIN)/python scripts/generate.py
+
+docs: generate
 
 # The benchmark (see README, Performance): `make bench`, or `make bench BENCH_ARGS=--smoke`.
 BENCH_ARGS ?=

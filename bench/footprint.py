@@ -11,7 +11,7 @@ from typing import Any
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import proto
 
-from engine_driver import PROVIDER, State, to_struct, urn
+from northflank_devtools.engine_driver import PROVIDER, State, to_struct, urn
 
 from .trivial_provider import TrivialProvider
 from .workload import PROJECT, inputs, start_plugin

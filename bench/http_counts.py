@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from engine_driver import Engine, Plugin
+from northflank_devtools.engine_driver import Engine, Plugin
 
 from .emulator import EmulatorProcess
 from .workload import PROJECT, body, inputs

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine_driver import JOB_RUN, Engine, Plugin
+from northflank_devtools.engine_driver import JOB_RUN, Engine, Plugin
 from pulumi_northflank_provider.job_run import POLL_FIRST, POLL_GROWTH, POLL_MAX, polls_for
 
 from .emulator import EmulatorProcess

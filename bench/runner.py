@@ -10,7 +10,7 @@ from typing import Any
 
 from pulumi.dynamic.dynamic import serialize_provider
 
-from engine_driver import Plugin
+from northflank_devtools.engine_driver import Plugin
 
 from . import footprint, http_counts, run_requests
 from .bare_provider import BareProvider

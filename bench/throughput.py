@@ -16,7 +16,7 @@ import requests
 from google.protobuf import empty_pb2
 from pulumi.runtime import proto
 
-from engine_driver import PROVIDER, Plugin, to_struct, urn
+from northflank_devtools.engine_driver import PROVIDER, Plugin, to_struct, urn
 
 from .measure import timed_calls
 from .workload import PROJECT, body, deployment_url, inputs

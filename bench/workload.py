@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from engine_driver import Plugin, secret
+from northflank_devtools.engine_driver import Plugin, secret
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "bench"

@@ -25,8 +25,8 @@ step "Python environment in $VENV (the quickstart's virtualenv, see Pulumi.yaml)
 if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV" || fail "could not create a virtualenv with '$PYTHON': Python 3.10 or newer, with venv, is required."
 fi
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e . -e ./emulator ||
-  fail "pip could not install pulumi-northflank and the emulator into $VENV (is PyPI reachable?)."
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e . -e ./emulator -e ./devtools ||
+  fail "pip could not install pulumi-northflank, the emulator and the dev tools into $VENV (is PyPI reachable?)."
 
 step "Pulumi CLI"
 export PATH="$HOME/.pulumi/bin:$PATH"
@@ -67,7 +67,7 @@ curl -fsS -X DELETE "$API_URL/_emulator/requests" >/dev/null
 if [ -n "$cli_missing" ]; then
   echo "The Pulumi CLI is $cli_missing: walking the same quickstart through the provider plugin, without the engine."
   step "Quickstart walk-through without the Pulumi engine (the real provider plugin, driven as pulumi up would)"
-  PYTHONPATH="$PWD" "$VENV/bin/python" scripts/walkthrough.py --api-url "$API_URL" --token "$TOKEN"
+  "$VENV/bin/python" scripts/walkthrough.py --api-url "$API_URL" --token "$TOKEN"
   echo
   echo "With the Pulumi CLI installed (https://www.pulumi.com/docs/install/), 'make demo' runs the real"
   echo "'pulumi up', 'pulumi refresh' and 'pulumi up' instead."

@@ -1,28 +1,15 @@
-"""Write docs/reference.md from the code: the SDK's docstrings and the provider's wire declaration.
-
-    python scripts/reference.py          # rewrite docs/reference.md
-    python scripts/reference.py --check  # exit 1 if docs/reference.md is out of date
-
-Descriptions come from the SDK (``:param x:`` lines, and the docstrings under output annotations);
-rules (required, patterns, lengths, choices, "required when", defaults) from each resource's
-declaration in the provider. So the page cannot drift from either, and an argument without a
-description is an error.
+"""Render docs/reference.md from the provider's declarations: each argument's description, type
+and rules (required, patterns, lengths, choices, "required when", defaults), each output's
+description. ``make generate`` writes it (see ``generate.py``); an argument without a
+description stops it.
 """
 
 from __future__ import annotations
 
-import ast
-import inspect
-import itertools
 import re
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
-import pulumi_northflank as sdk
-from pulumi_northflank_provider.job_deployment import BODY, JOB_DEPLOYMENT
-from pulumi_northflank_provider.job_run import JOB_RUN, SECRET_NAMES
-from pulumi_northflank_provider.wire import (
+from pulumi_northflank_provider.declaration import (
     AnyOf,
     Block,
     Choice,
@@ -35,62 +22,26 @@ from pulumi_northflank_provider.wire import (
     Property,
     Rule,
     StringMap,
+    described,
+    python_name,
 )
+from pulumi_northflank_provider.job_deployment import BODY, JOB_DEPLOYMENT
+from pulumi_northflank_provider.job_run import JOB_RUN
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "reference.md"
-
-BLOCK_CLASSES = {
-    "external": sdk.ExternalDeploymentArgs,
-    "internal": sdk.InternalDeploymentArgs,
-    "docker": sdk.DockerRuntimeArgs,
-    "buildpack": sdk.BuildpackRuntimeArgs,
-}
 
 
 class Undocumented(Exception):
     pass
 
 
-def param_docs(function: Callable[..., object]) -> dict[str, str]:
-    """``:param name: text`` entries of a docstring, each joined into one line."""
-    doc = inspect.getdoc(function) or ""
-    found = re.findall(r":param (\w+):(.*?)(?=\n\s*:param |\n\s*\n|\Z)", doc, re.S)
-    return {name: " ".join(text.split()) for name, text in found}
-
-
-def documented_params(
-    function: Callable[..., object], skip: tuple[str, ...] = ("self",)
-) -> dict[str, str]:
-    docs = param_docs(function)
-    names = [n for n in inspect.signature(function).parameters if n not in skip]
-    missing = [n for n in names if n not in docs]
-    if missing:
-        raise Undocumented(f"{function.__qualname__}: no :param for {', '.join(missing)}")
-    return {n: docs[n] for n in names}
-
-
-def attribute_docs(cls: type) -> dict[str, str]:
-    """The outputs' docs: docstrings under annotated class attributes (read from the source), or
-    of properties that return an ``Output``."""
-    tree = ast.parse(inspect.getsource(cls))
-    body = tree.body[0].body  # type: ignore[attr-defined]
-    out = {}
-    for node in body:
-        if isinstance(node, ast.FunctionDef) and any(
-            isinstance(d, ast.Name) and d.id == "property" for d in node.decorator_list
-        ):
-            out[node.name] = " ".join((ast.get_docstring(node) or "").split())
-    for node, following in itertools.pairwise(body):
-        if (
-            isinstance(node, ast.AnnAssign)
-            and isinstance(node.target, ast.Name)
-            and isinstance(following, ast.Expr)
-            and isinstance(following.value, ast.Constant)
-            and isinstance(following.value.value, str)
-        ):
-            out[node.target.id] = " ".join(following.value.value.split())
-    return out
+def text(description: str, what: str) -> str:
+    """A declared description as this page says it (Python names), or an error if there is
+    none."""
+    if not description.strip():
+        raise Undocumented(f"{what}: no description in its declaration")
+    return described(description, lambda wire: f"`{python_name(wire)}`")
 
 
 def rule_words(rule: Rule) -> str:
@@ -105,9 +56,13 @@ def field_rules(field: Property, declaration: Declaration, block: Block | None =
     path = f"{block.key}.{field.key}" if block else field.key
     stricter = declaration.body.stricter.rules.get(path, ())
     if isinstance(field, Flag):
-        words = [f"true or false; default `{str(field.default).lower()}`"]
+        words = ["true or false"]
+        if field.default is not None:
+            words[0] += f"; default `{str(field.default).lower()}`"
     elif isinstance(field, Integer):
-        words = [f"a whole number from {field.min} to {field.max}; default `{field.default}`"]
+        words = [f"a whole number from {field.min} to {field.max}"]
+        if field.default is not None:
+            words[0] += f"; default `{field.default}`"
     elif isinstance(field, StringMap):
         words = [f"an object of strings; each key {rule_words(field.key_rule)}"]
     elif isinstance(field, JsonList):
@@ -122,10 +77,6 @@ def field_rules(field: Property, declaration: Declaration, block: Block | None =
                 f"required when `{block.selector}` is " + " or ".join(f"`{v}`" for v in needed_by)
             )
     return "; ".join(words) or "any string"
-
-
-def snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z]+)", lambda m: "_" + m.group(1).lower(), name)
 
 
 def md(text: str) -> str:
@@ -148,26 +99,25 @@ def row(*cells: str) -> str:
 
 
 def arguments_table(
-    fields: tuple[Property, ...],
-    docs: dict[str, str],
-    declaration: Declaration,
-    block: Block | None = None,
+    fields: tuple[Property, ...], declaration: Declaration, block: Block | None = None
 ) -> list[str]:
     lines = [
         row("Argument", "Wire name", "Required", "Rules", "Description"),
         row("---", "---", "---", "---", "---"),
     ]
     for field in fields:
-        name = snake(field.key)
-        if name not in docs:
-            raise Undocumented(f"{field.key}: no description in the SDK")
+        if isinstance(field, JsonList) and field.internal:
+            continue  # set by the SDK, not by the program
+        description = text(field.description, field.key)
+        if block is None and field.key in declaration.identity:
+            description += f" Changing it {declaration.replacement}."
         lines.append(
             row(
-                f"`{name}`",
+                f"`{python_name(field.key)}`",
                 f"`{field.key}`",
                 "yes" if field.required else "no",
                 field_rules(field, declaration, block),
-                docs[name],
+                description,
             )
         )
     return lines
@@ -177,8 +127,8 @@ def render() -> str:
     lines = [
         "# Reference: `pulumi_northflank`",
         "",
-        "<!-- Generated by scripts/reference.py from the SDK's docstrings and the provider's",
-        "wire declaration. Do not edit: run `make docs`. Tests fail when this page is stale. -->",
+        "<!-- Generated by scripts/generate.py from the provider's declarations. Do not edit:",
+        "run `make generate`. Tests fail when this page is stale. -->",
         "",
         *job_deployment_section(),
         "",
@@ -187,34 +137,61 @@ def render() -> str:
     return "\n".join(lines) + "\n"
 
 
-def resource_header(cls: type, declaration: Declaration) -> tuple[list[str], dict[str, str]]:
-    """The resource's description, type token and constructor; and its arguments' docs."""
-    docs = documented_params(cls.__init__, skip=("self",))  # type: ignore[misc]
-    keywords = [n for n in docs if n not in ("resource_name", "args", "opts")]
+def resource_header(declaration: Declaration) -> list[str]:
+    """The resource's description, example, type token and constructor."""
     name = declaration.name
-    lines = [
+    body = declaration.body
+    keywords = [
+        python_name(p.key)
+        for p in (*body.path_params, *body.properties)
+        if not (isinstance(p, JsonList) and p.internal)
+    ] + [b.key for b in body.blocks]
+    return [
         f"## `{name}`",
         "",
-        md(inspect.getdoc(cls) or ""),
+        md(text(declaration.description, name)),
         "",
-        f"Type token: `pulumi-python:dynamic/northflank:{name}`. Constructor: "
+        "#### Example Usage",
+        "",
+        "```python",
+        declaration.example.rstrip("\n"),
+        "```",
+        "",
+        f"Type token: `pulumi-python:dynamic/northflank:{name}` (Python), "
+        f"`northflank:index:{name}` (the package schema). Constructor: "
         f"`{name}(resource_name, args=None, opts=None, *, {', '.join(keywords)})`, "
         f"or with a `{name}Args` (or its dict form, `{name}ArgsDict`).",
         "",
         "### Arguments",
         "",
     ]
-    return lines, docs
 
 
-def outputs_table(cls: type) -> list[str]:
+def outputs_table(declaration: Declaration) -> list[str]:
     lines = ["", "### Outputs", "", row("Output", "Description"), row("---", "---")]
-    return lines + [row(f"`{name}`", doc) for name, doc in attribute_docs(cls).items()]
+    body = declaration.body
+    for p in (*body.path_params, *body.properties):
+        if not (isinstance(p, JsonList) and p.internal):
+            lines.append(row(f"`{python_name(p.key)}`", text(p.description, p.key)))
+    for block in body.blocks:
+        lines.append(row(f"`{block.key}`", text(block.description, block.key)))
+    for computed in declaration.computed:
+        lines.append(
+            row(f"`{python_name(computed.key)}`", text(computed.description, computed.key))
+        )
+    return lines
+
+
+def enum_line(choice: Choice | None, what: str) -> list[str]:
+    if choice is None or choice.enum is None:
+        return []
+    values = ", ".join(f"`{v}`" for v in choice.values)
+    return ["", f"`{choice.enum}` (a `str` enum) names the values of {what}: {values}."]
 
 
 def job_deployment_section() -> list[str]:
-    lines, resource_docs = resource_header(sdk.JobDeployment, JOB_DEPLOYMENT)
-    lines += arguments_table(BODY.path_params, resource_docs, JOB_DEPLOYMENT)
+    lines = resource_header(JOB_DEPLOYMENT)
+    lines += arguments_table(BODY.path_params, JOB_DEPLOYMENT)
     for block in BODY.blocks:
         lines.append(
             row(
@@ -222,7 +199,7 @@ def job_deployment_section() -> list[str]:
                 f"`{block.key}`",
                 "no",
                 _variant_rule(block.key),
-                resource_docs[block.key],
+                text(block.description, block.key),
             )
         )
     lines += ["", "Exactly one deployment source, or none:", ""]
@@ -230,39 +207,44 @@ def job_deployment_section() -> list[str]:
         source = f"`{variant.source}`" if variant.source else "neither `external` nor `internal`"
         allowed = ", ".join(f"`{k}`" for k in sorted(variant.allows))
         lines.append(f"- {variant.name}: {source}, with {allowed}")
-    lines += outputs_table(sdk.JobDeployment)
+    lines += outputs_table(JOB_DEPLOYMENT)
     for block in BODY.blocks:
-        cls = BLOCK_CLASSES[block.key]
+        name = f"{block.type_name}Args"
         lines += [
             "",
-            f"## `{cls.__name__}`",
+            f"## `{name}`",
             "",
-            md(inspect.getdoc(cls) or ""),
+            md(text(block.type_description, block.type_name)),
             "",
-            f"Also accepted as a dict (`{cls.__name__}Dict`) with the same snake_case keys.",
+            f"Also accepted as a dict (`{name}Dict`) with the same snake_case keys; read back "
+            f"as `outputs.{block.type_name}`.",
             "",
-            *arguments_table(
-                block.fields,
-                documented_params(cls.__init__),  # type: ignore[misc]
-                JOB_DEPLOYMENT,
-                block,
-            ),
+            *arguments_table(block.fields, JOB_DEPLOYMENT, block),
         ]
+        for f in block.fields:
+            lines += enum_line(_choice(f.rules), f"`{python_name(f.key)}`")
     return lines
 
 
 def job_run_section() -> list[str]:
-    lines, resource_docs = resource_header(sdk.JobRun, JOB_RUN)
+    lines = resource_header(JOB_RUN)
     body = JOB_RUN.body
-    # The SDK computes which environment values are secret; it is no argument of the program.
-    arguments = [p for p in body.properties if p.key != SECRET_NAMES]
-    lines += arguments_table((*body.path_params, *arguments), resource_docs, JOB_RUN)
-    replaced = ", ".join(f"`{snake(key)}`" for key in JOB_RUN.identity)
-    lines += ["", f"A change to {replaced} starts a new run (replaces the resource)."]
-    lines += outputs_table(sdk.JobRun)
-    statuses = ", ".join(f"`{status.value}`" for status in sdk.JobRunStatus)
-    lines += ["", f"`JobRunStatus` (a `str` enum) names the values of `status`: {statuses}."]
+    lines += arguments_table((*body.path_params, *body.properties), JOB_RUN)
+    lines += outputs_table(JOB_RUN)
+    for computed in JOB_RUN.computed:
+        lines += enum_line(computed.choice, f"`{python_name(computed.key)}`")
     return lines
+
+
+def _choice(rules: tuple[Rule, ...]) -> Choice | None:
+    for rule in rules:
+        if isinstance(rule, Choice) and rule.enum:
+            return rule
+        if isinstance(rule, AnyOf):
+            found = _choice(rule.alternatives)
+            if found:
+                return found
+    return None
 
 
 def _variant_rule(block: str) -> str:
@@ -270,20 +252,3 @@ def _variant_rule(block: str) -> str:
         v.source or "no source" for v in BODY.variants if block in v.allows or v.source == block
     ]
     return "an object; allowed with " + " or ".join(allowed_with)
-
-
-def main(argv: list[str]) -> int:
-    text = render()
-    if "--check" in argv:
-        if not TARGET.exists() or TARGET.read_text() != text:
-            print(f"{TARGET.relative_to(ROOT)} is out of date: run `make docs`", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.parent.mkdir(exist_ok=True)
-    TARGET.write_text(text)
-    print(f"wrote {TARGET.relative_to(ROOT)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -1,6 +1,6 @@
 """`make demo` where the Pulumi CLI cannot run: the quickstart, walked through the real provider.
 
-    PYTHONPATH=. python scripts/walkthrough.py --api-url http://127.0.0.1:8080 --token <token>
+    python scripts/walkthrough.py --api-url http://127.0.0.1:8080 --token <token>
 
 This is NOT the Pulumi engine and not a replacement for the CLI: it declares the quickstart's
 resources by running its program (``Pulumi.yaml``'s ``main``) under the Python SDK, then drives
@@ -22,7 +22,15 @@ from typing import Any, cast
 import pulumi
 import yaml
 
-from engine_driver import JOB_DEPLOYMENT, JOB_RUN, Engine, Kind, Plugin, State, secret
+from northflank_devtools.engine_driver import (
+    JOB_DEPLOYMENT,
+    JOB_RUN,
+    Engine,
+    Kind,
+    Plugin,
+    State,
+    secret,
+)
 from pulumi_northflank_provider.job_deployment import JobDeploymentProvider
 from pulumi_northflank_provider.job_run import JobRunProvider
 

@@ -15,10 +15,15 @@ from typing import Any
 import pytest
 import requests
 
-from engine_driver import GET_SUPPORTED, Engine, Plugin, secret
+from northflank_devtools.engine_driver import (
+    GET_SUPPORTED,
+    Engine,
+    Plugin,
+    installed_pulumi_version,
+    secret,
+)
 from northflank_emulator import Backend, EmulatorServer, Grant
 from northflank_emulator.schema import validate_deployment_body, validate_run_body
-from pulumi_northflank.job_deployment import _pulumi_version
 
 needs_get = pytest.mark.skipif(
     not GET_SUPPORTED,
@@ -26,7 +31,7 @@ needs_get = pytest.mark.skipif(
 )
 
 #: From pulumi 3.260 the plugin sends the whole Python traceback as an error; before, the text.
-PLUGIN_SENDS_TRACEBACKS = _pulumi_version() >= (3, 260)
+PLUGIN_SENDS_TRACEBACKS = installed_pulumi_version() >= (3, 260)
 
 #: A token that must never show up anywhere but in the Authorization header.
 CANARY_TOKEN = "nf-canary-" + secrets.token_hex(16)

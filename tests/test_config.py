@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from engine_driver import Engine, ProviderError
+from northflank_devtools.engine_driver import Engine, ProviderError
 from northflank_emulator import EmulatorServer
 from pulumi_northflank_provider import config, log
 from pulumi_northflank_provider.errors import ConfigurationError
@@ -21,20 +21,20 @@ def test_stack_config_wins_over_the_environment_which_wins_over_defaults() -> No
         "northflank:apiToken": "stack-token",
         "northflank:apiUrl": "https://stack.example.com/",
     }
-    settings = config.resolve(stack, env)
+    settings = config.settings_from(stack, env)
     assert settings.token is not None and settings.token.reveal() == "stack-token"
     assert settings.token_source == "stack config northflank:apiToken"
     assert settings.api_url == "https://stack.example.com"
-    settings = config.resolve({}, env)
+    settings = config.settings_from({}, env)
     assert settings.token is not None and settings.token.reveal() == "env-token"
     assert settings.token_source == "environment variable NORTHFLANK_API_TOKEN"
-    settings = config.resolve({}, {})
+    settings = config.settings_from({}, {})
     assert (settings.token, settings.api_url) == (None, "https://api.northflank.com")
     assert (settings.request_timeout, settings.max_retry_wait) == (30.0, 120.0)
 
 
 def test_blank_values_count_as_unset() -> None:
-    settings = config.resolve({"northflank:apiToken": "  "}, {"NORTHFLANK_API_TOKEN": ""})
+    settings = config.settings_from({"northflank:apiToken": "  "}, {"NORTHFLANK_API_TOKEN": ""})
     assert settings.token is None
     with pytest.raises(ConfigurationError, match="pulumi config set --secret northflank:apiToken"):
         settings.require_token()
@@ -51,7 +51,7 @@ def test_blank_values_count_as_unset() -> None:
     ],
 )
 def test_accepted_urls(url: str) -> None:
-    assert config.resolve({"northflank:apiUrl": url}, {}).api_url == url.rstrip("/")
+    assert config.settings_from({"northflank:apiUrl": url}, {}).api_url == url.rstrip("/")
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def test_accepted_urls(url: str) -> None:
 )
 def test_refused_urls_never_echo_what_they_carry(url: str, words: str) -> None:
     with pytest.raises(ConfigurationError, match=re.escape(words)) as refused:
-        config.resolve({"northflank:apiUrl": url}, {})
+        config.settings_from({"northflank:apiUrl": url}, {})
     assert "hunter2" not in str(refused.value)
 
 
@@ -98,14 +98,14 @@ def test_blanks_and_control_characters_inside_a_url_are_refused_naming_the_setti
     """urlsplit drops a tab or a newline silently; the URL must not be "repaired" that way."""
     stack, env = ({"northflank:apiUrl": url}, {}) if "stack" in where else ({}, {where: url})
     with pytest.raises(ConfigurationError) as refused:
-        config.resolve(stack, env)
+        config.settings_from(stack, env)
     message = str(refused.value)
     assert where in message and "a space, a tab, a line break or another control" in message
     assert "hunter2" not in message
 
 
 def test_blanks_around_a_url_are_trimmed() -> None:
-    settings = config.resolve({"northflank:apiUrl": " \thttps://api.northflank.com/\n"}, {})
+    settings = config.settings_from({"northflank:apiUrl": " \thttps://api.northflank.com/\n"}, {})
     assert settings.api_url == "https://api.northflank.com"
 
 
@@ -132,36 +132,40 @@ def test_timeouts_must_be_sensible_numbers_of_seconds(value: object) -> None:
         match=r"stack config northflank:requestTimeout must be a number of seconds, more than 0 "
         r"and at most 3600\.",
     ):
-        config.resolve({"northflank:requestTimeout": value}, {})
+        config.settings_from({"northflank:requestTimeout": value}, {})
     with pytest.raises(
         ConfigurationError,
         match=r"northflank:maxRetryWait must be a number of seconds, from 0 and at most 3600\.",
     ):
-        config.resolve({"northflank:maxRetryWait": value}, {})
+        config.settings_from({"northflank:maxRetryWait": value}, {})
 
 
 def test_no_waiting_between_retries_is_allowed_but_no_time_for_an_answer_is_not() -> None:
-    assert config.resolve({"northflank:maxRetryWait": "0"}, {}).max_retry_wait == 0
+    assert config.settings_from({"northflank:maxRetryWait": "0"}, {}).max_retry_wait == 0
     with pytest.raises(ConfigurationError, match="more than 0"):
-        config.resolve({}, {"NORTHFLANK_REQUEST_TIMEOUT": "0"})
+        config.settings_from({}, {"NORTHFLANK_REQUEST_TIMEOUT": "0"})
 
 
 def test_settings_that_arrive_as_numbers_are_used() -> None:
-    settings = config.resolve({"northflank:requestTimeout": 5, "northflank:maxRetryWait": 7.5}, {})
+    settings = config.settings_from(
+        {"northflank:requestTimeout": 5, "northflank:maxRetryWait": 7.5}, {}
+    )
     assert (settings.request_timeout, settings.max_retry_wait) == (5.0, 7.5)
 
 
 @pytest.mark.parametrize("key", ["northflank:apiUrl", "northflank:teamId", "northflank:apiToken"])
 def test_text_settings_that_arrive_as_other_types_are_refused(key: str) -> None:
     with pytest.raises(ConfigurationError, match=f"stack config {key} must be text, not int"):
-        config.resolve({key: 42}, {})
+        config.settings_from({key: 42}, {})
 
 
 @pytest.mark.parametrize(
     "token", ["nf-qz7\x07wv9", "nf-qz7\u00f6wv9", "nf-qz7 wv9", "nf-qz7\nwv9", "nf-qz7\u200bwv9"]
 )
 def test_a_mis_pasted_token_is_named_by_its_setting_and_never_echoed(token: str) -> None:
-    settings = config.resolve({"northflank:apiToken": token}, {})  # a preview never looks at it
+    settings = config.settings_from(
+        {"northflank:apiToken": token}, {}
+    )  # a preview never looks at it
     with pytest.raises(ConfigurationError) as refused:
         settings.require_token()
     message = str(refused.value)
@@ -173,7 +177,7 @@ def test_a_token_cannot_be_printed_or_pickled() -> None:
     token = config.Token("nf-secret-value")
     assert "nf-secret-value" not in repr(token) and "nf-secret-value" not in str(token)
     assert "nf-secret-value" not in f"{token}" and "nf-secret-value" not in repr(
-        config.resolve({"northflank:apiToken": "nf-secret-value"}, {})
+        config.settings_from({"northflank:apiToken": "nf-secret-value"}, {})
     )
     with pytest.raises(TypeError, match="never be pickled"):
         pickle.dumps(token)
@@ -197,12 +201,12 @@ def test_debug_lines_follow_pulumis_verbosity_or_an_explicit_switch(
 
 def test_the_team_comes_from_config_or_environment_and_must_be_an_id() -> None:
     assert (
-        config.resolve({"northflank:teamId": "acme"}, {"NORTHFLANK_TEAM_ID": "env"}).team_id
+        config.settings_from({"northflank:teamId": "acme"}, {"NORTHFLANK_TEAM_ID": "env"}).team_id
         == "acme"
     )
-    assert config.resolve({}, {"NORTHFLANK_TEAM_ID": "env-team"}).team_id == "env-team"
-    assert config.resolve({}, {}).team_id is None
+    assert config.settings_from({}, {"NORTHFLANK_TEAM_ID": "env-team"}).team_id == "env-team"
+    assert config.settings_from({}, {}).team_id is None
     with pytest.raises(ConfigurationError, match="team ID"):
-        config.resolve({"northflank:teamId": "a/b"}, {})
+        config.settings_from({"northflank:teamId": "a/b"}, {})
     with pytest.raises(ConfigurationError, match="1 to 100"):
-        config.resolve({"northflank:teamId": "t" * 101}, {})
+        config.settings_from({"northflank:teamId": "t" * 101}, {})

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from engine_driver import PROVIDER, Engine, Plugin
+from northflank_devtools.engine_driver import PROVIDER, Engine, Plugin
 
 from .conftest import JobRef, start_plugin
 

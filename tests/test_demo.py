@@ -18,7 +18,6 @@ def walk(api_url: str) -> str:
     done = subprocess.run(
         [sys.executable, "scripts/walkthrough.py", "--api-url", api_url, "--token", DEFAULT_TOKEN],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         timeout=120,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from engine_driver import PROVIDER, Diff, Engine, Plugin, ProviderError, State
+from northflank_devtools.engine_driver import PROVIDER, Diff, Engine, Plugin, ProviderError, State
 
 from .conftest import ApiCalls, JobRef, needs_get, start_plugin
 

@@ -15,7 +15,9 @@ import jsonschema
 import pytest
 import requests
 
-from northflank_emulator import Backend, EmulatorServer, Grant
+from northflank_emulator import Backend, EmulatorServer, Grant, routes
+from northflank_emulator.control import ControlHandlers
+from northflank_emulator.handlers import ApiHandlers
 from northflank_emulator.schema import openapi_slice
 
 from .conftest import CANARY_TOKEN, PROJECT, READ_ONLY_TOKEN, JobRef
@@ -256,6 +258,20 @@ def test_projects_are_created_and_deleted_over_the_control_routes(emulator, back
     assert requests.delete(control, timeout=5).status_code == 200
     assert requests.get(api, headers=AUTH, timeout=5).status_code == 404
     assert requests.delete(control, timeout=5).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("table", "handlers"),
+    [(routes.API_ROUTES, ApiHandlers), (routes.CONTROL_ROUTES, ControlHandlers)],
+)
+def test_every_route_names_a_handler_that_takes_its_path_arguments(
+    table: list[routes.Route], handlers: type
+) -> None:
+    for route in table:
+        handler = getattr(handlers, route.handler, None)
+        assert callable(handler), route
+        # The handler takes self and one argument per group of the pattern.
+        assert handler.__code__.co_argcount == 1 + route.pattern.groups, route
 
 
 def test_the_control_routes_are_never_served_beyond_loopback_unless_asked() -> None:

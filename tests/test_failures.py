@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-from engine_driver import Engine, Plugin, ProviderError, State, secret
+from northflank_devtools.engine_driver import Engine, Plugin, ProviderError, State, secret
 from northflank_emulator import Backend, EmulatorServer, Grant
 from northflank_emulator.models import Fault
 from pulumi_northflank_provider import __version__
-from pulumi_northflank_provider.errors import HOW_TO_SET_TOKEN, ApiError
+from pulumi_northflank_provider.config import HOW_TO_SET_TOKEN
+from pulumi_northflank_provider.http.errors import ApiError
 from pulumi_northflank_provider.job_target import JobTarget
 
 from .conftest import (
@@ -443,7 +444,7 @@ def test_an_expected_failure_reaches_the_user_as_its_message_not_a_stack_trace(
         engine.up("app", {**job.inputs, **IMAGE})
     details = failure.value.details
     assert "HTTP 403" in failure.value.message
-    assert "api_client.py" not in details and "_unwrap" not in details
+    assert "client.py" not in details and "_unwrap" not in details
     assert len(details.strip().splitlines()) <= 10, details  # a few frames, then the message
 
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from engine_driver import Engine, Plugin, ProviderError, State
+from northflank_devtools.engine_driver import Engine, Plugin, ProviderError, State
 from northflank_emulator import Backend, EmulatorServer
 from northflank_emulator.models import Fault
-from pulumi_northflank_provider.scrub import REDACTED
+from pulumi_northflank_provider.http.scrub import REDACTED
 
 from .conftest import CANARY_TOKEN, ApiCalls, JobRef, start_plugin
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from engine_driver import JOB_RUN, UNKNOWN, Engine, Plugin, ProviderError, State
+from northflank_devtools.engine_driver import JOB_RUN, UNKNOWN, Engine, Plugin, ProviderError, State
 from northflank_emulator import Backend, EmulatorServer
 from northflank_emulator.models import Fault
 from pulumi_northflank_provider.job_run import polls_for

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from engine_driver import JOB_RUN, Engine, Plugin, ProviderError, State
+from northflank_devtools.engine_driver import JOB_RUN, Engine, Plugin, ProviderError, State
 from northflank_emulator import Backend, EmulatorServer, models
 from northflank_emulator.models import Fault
 from pulumi_northflank_provider.runs.starting import RECHECK_WAITS, TEST_SCALE_ENV

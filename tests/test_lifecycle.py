@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from engine_driver import PROVIDER, UNKNOWN, CheckFailed, Engine, Plugin, ProviderError
+from northflank_devtools.engine_driver import (
+    PROVIDER,
+    UNKNOWN,
+    CheckFailed,
+    Engine,
+    Plugin,
+    ProviderError,
+)
 
 from .conftest import CANARY_TOKEN, ApiCalls, JobRef, start_plugin
 

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine_driver import CheckFailed, Engine
+from northflank_devtools.engine_driver import CheckFailed, Engine
 from northflank_emulator import Backend
 from northflank_emulator.schema import custom_field_errors, schema_errors
 from pulumi_northflank_provider.job_deployment import (

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from engine_driver import PROVIDER
+from northflank_devtools.engine_driver import PROVIDER
 from pulumi_northflank_provider import __version__
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from engine_driver import Engine, ProviderError, State
+from northflank_devtools.engine_driver import Engine, ProviderError, State
 from northflank_emulator import Backend
 from northflank_emulator.models import Fault
 

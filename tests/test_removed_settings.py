@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from engine_driver import PROVIDER, Engine
+from northflank_devtools.engine_driver import PROVIDER, Engine
 
 from .conftest import ApiCalls, JobRef
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from pulumi_northflank_provider.http.scrub import Scrubber
 from pulumi_northflank_provider.runs.api import PER_PAGE, Page
 from pulumi_northflank_provider.runs.listing import RunListing
 from pulumi_northflank_provider.runs.logs import chronological, shown
 from pulumi_northflank_provider.runs.model import Run
-from pulumi_northflank_provider.scrub import Scrubber
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from pulumi_northflank_provider.errors import quoted
-from pulumi_northflank_provider.scrub import (
+from pulumi_northflank_provider.http.scrub import (
     REDACTED,
     TOKEN_FRAGMENT,
     Scrubber,

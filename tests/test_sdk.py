@@ -12,7 +12,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
 import pulumi_northflank as northflank
-from engine_driver import GET_SUPPORTED
+from northflank_devtools.engine_driver import GET_SUPPORTED
 from pulumi_northflank_provider import JobDeploymentProvider
 
 from .conftest import CANARY_TOKEN, needs_get

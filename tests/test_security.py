@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from engine_driver import PROVIDER, CheckFailed, Engine, Plugin, ProviderError, State
+from northflank_devtools.engine_driver import (
+    PROVIDER,
+    CheckFailed,
+    Engine,
+    Plugin,
+    ProviderError,
+    State,
+)
 from northflank_emulator import Backend, EmulatorServer, Grant
 from northflank_emulator.models import Fault
 from pulumi_northflank_provider import JobDeploymentProvider
@@ -83,7 +90,8 @@ def test_the_canary_token_appears_nowhere_over_a_whole_lifecycle_and_every_error
 
 def test_a_configured_provider_pickles_without_its_token() -> None:
     provider = JobDeploymentProvider()
-    provider._runtime.stack_config = {"northflank:apiToken": CANARY_TOKEN}
+    provider._runtime.configure({"northflank:apiToken": CANARY_TOKEN})
+    assert provider._client.team_id is None  # settings resolved and a client built with them
     assert CANARY_TOKEN.encode() not in base64.b64decode(serialize_provider(provider))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine_driver import PROVIDER, Engine, Plugin
+from northflank_devtools.engine_driver import PROVIDER, Engine, Plugin
 
 from .conftest import ApiCalls, JobRef, needs_get, start_plugin
 

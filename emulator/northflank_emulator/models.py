@@ -1,8 +1,8 @@
 """The emulator's state: teams, projects, jobs and their deployments, job runs and their logs,
-tokens, rate limits, recorded calls.
+tokens, rate limits, recorded calls and scripted faults (each a ``faults.Fault``).
 
-Everything here is plain Python behind one lock; ``responses`` turns HTTP into calls on a
-``Backend``. Where Northflank's behaviour is not documented (marked UNCONFIRMED, see
+Everything here is plain Python behind one lock; ``handlers`` and ``control`` turn HTTP requests
+into calls on a ``Backend``. Where Northflank's behaviour is not documented (marked UNCONFIRMED, see
 ``docs/northflank-api.md`` in the repository), the choice is a module-level constant or a small
 function, so a live observation can change it in one place.
 """
@@ -21,6 +21,11 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from .exceptions import ConflictError, NotFoundError
+
+# Re-exported explicitly (PEP 484's "as" form): tests script faults as models.Fault.
+from .faults import Fault as Fault  # noqa: PLC0414
 
 OWNER = "demo-user"  # appId is "/<team-or-user>/<project>/<id>"
 DEFAULT_TOKEN = "nf-emulator-token"  # noqa: S105 - a well-known token for the local emulator only
@@ -77,14 +82,6 @@ def registry_provider(host: str | None) -> str:
         if re.fullmatch(pattern, bare):
             return provider
     return "custom"
-
-
-class NotFoundError(LookupError):
-    pass
-
-
-class ConflictError(Exception):
-    """The request is valid but the resource is in a state that refuses it (answered 409)."""
 
 
 @dataclass
@@ -311,98 +308,6 @@ def _cri_line(text: str) -> str:
     if text.startswith(STDERR_MARK):
         return "stderr F " + text.removeprefix(STDERR_MARK).removeprefix(" ")
     return "stdout F " + text
-
-
-FAULT_KINDS = (
-    "status",
-    "html",
-    "hang",
-    "close",
-    "truncate",
-    "redirect",
-    "body",
-    "trickle",
-    "trickle-body",
-    "trickle-headers",
-    "raw",
-    "huge",
-    "gzip-bomb",
-    "reflect",
-    "processed",
-)
-
-
-@dataclass
-class Fault:
-    """A scripted failure for the next ``times`` matching API requests (tests set these up).
-
-    * ``status``: answer ``status`` in Northflank's error envelope, with extra ``headers``
-      (e.g. ``{"Retry-After": "1"}``);
-    * ``html``: answer ``status`` with an HTML page instead of JSON, as a proxy would;
-    * ``hang``: accept the request, answer nothing for ``seconds``, then drop the connection;
-    * ``close``: drop the connection without answering;
-    * ``truncate``: send the headers and half of a JSON body, then drop the connection;
-    * ``redirect``: answer 307 to ``location``;
-    * ``body``: answer ``status`` with exactly ``payload`` as JSON (e.g. ``{"data": null}``);
-    * ``trickle``: send a whole answer one byte every ``interval`` seconds, from its status line;
-      ``trickle-body``: the status line and headers at once, then the body that way;
-      ``trickle-headers``: the status line at once, the headers that way, then the body at once;
-    * ``raw``: answer ``status`` with ``payload`` (bytes, or text as Latin-1) as-is, as JSON;
-    * ``huge``: answer 200 with a JSON body of ``size`` bytes;
-    * ``gzip-bomb``: answer 200 with a small gzip body that inflates to ``size`` bytes;
-    * ``reflect``: answer ``status`` echoing the request's ``Authorization`` header everywhere a
-      proxy or a debug page might: the error's message and id, a ``Content-Type`` parameter and a
-      ``Location``; with a 2xx status, inside the deployment's fields; with ``payload`` ``"text"``,
-      as a plain-text page;
-    * ``processed``: handle the request normally (a POST .../runs does start the run), then answer
-      ``status`` in Northflank's error envelope instead, as a gateway does when the backend's answer
-      is lost on the way back.
-      With ``others_start`` on a POST .../runs, that many more runs of the job start at the same
-      moment, as someone else's would (the dashboard, a schedule, ``runOnSourceChange``).
-
-    The answer's ``headers`` are added to those of every kind that sends headers.
-    """
-
-    kind: str = "status"
-    method: str | None = None  # None: any method
-    path: str | None = None  # a regular expression searched in the path; None: any API path
-    times: int = 1
-    status: int = 503
-    headers: dict[str, str] = field(default_factory=dict)
-    seconds: float = 30.0
-    location: str = ""
-    payload: Any = None
-    interval: float = 1.0
-    size: int = 50 * 1024 * 1024
-    others_start: int = 0
-
-    def __post_init__(self) -> None:
-        if self.kind not in FAULT_KINDS:
-            raise ValueError(f"fault kind must be one of {', '.join(FAULT_KINDS)}")
-
-    @property
-    def answer_status(self) -> int:
-        """The status the client sees; 0 when it gets no answer at all."""
-        return {
-            "status": self.status,
-            "html": self.status,
-            "body": self.status,
-            "reflect": self.status,
-            "processed": self.status,
-            "redirect": 307,
-            "truncate": 200,
-            "trickle": 200,
-            "trickle-body": 200,
-            "trickle-headers": 200,
-            "raw": self.status,
-            "huge": 200,
-            "gzip-bomb": 200,
-        }.get(self.kind, 0)
-
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and (
-            self.path is None or re.search(self.path, path) is not None
-        )
 
 
 @dataclass(frozen=True)

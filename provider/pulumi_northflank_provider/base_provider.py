@@ -1,6 +1,6 @@
-"""What every resource's provider shares: pickling by reference, settings resolved at call time,
-a client built on first use, ``check`` from the resource's declaration, and the rule for telling a
-deleted object from one the provider merely cannot see."""
+"""What every resource's provider shares: pickling by reference, settings resolved once per
+configuration and a client built from them on first use, ``check`` from the resource's
+declaration, and the rule for telling a deleted object from one the provider merely cannot see."""
 
 from __future__ import annotations
 
@@ -13,16 +13,18 @@ from pulumi.dynamic import (
     CheckResult,
     ConfigureRequest,
     DiffResult,
+    ReadResult,
     ResourceProvider,
 )
 
-from . import config
-from .errors import Call, NorthflankError, concise
+from . import config, log
+from .declaration import Declaration, contains_unknown
+from .errors import NorthflankError, expected_failures_as_messages
+from .http.call import Call
 from .job_target import JobTarget
-from .wire import Declaration, contains_unknown
 
 if TYPE_CHECKING:
-    from .api_client import NorthflankClient
+    from .http.client import NorthflankClient
 
 
 class NotVisible(NorthflankError):
@@ -53,23 +55,23 @@ class NorthflankProvider(ResourceProvider):
         return (type(self), ())
 
     def configure(self, req: ConfigureRequest) -> None:
-        self._runtime.stack_config = {key: req.config.get(key) for key in config.CONFIG_KEYS}
+        self._runtime.configure({key: req.config.get(key) for key in config.CONFIG_KEYS})
 
     # check (and diff) run during previews: no HTTP, no token needed.
 
-    @concise
+    @expected_failures_as_messages
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        self._settings()  # a setting that can never work fails the preview, not only `up`
+        self._runtime.settings()  # a setting that can never work fails the preview, not only `up`
         inputs = self.declaration.body.with_defaults(news)
         problems = self.declaration.body.validate(inputs)
         return CheckResult(inputs, [CheckFailure(path, reason) for path, reason in problems])
 
-    @concise
+    @expected_failures_as_messages
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Declared inputs only (never ``__provider`` or read-only outputs); a value not known yet
         counts as a change; a change to the identity replaces."""
         body = self.declaration.body
-        old, new = body.managed(olds), body.managed(news)
+        old, new = body.inputs_of(olds), body.inputs_of(news)
         changed = [
             key
             for key in dict.fromkeys([*old, *new])
@@ -82,16 +84,20 @@ class NorthflankProvider(ResourceProvider):
             delete_before_replace=bool(replaces) and self.replace_deletes_first,
         )
 
-    def _settings(self) -> config.Settings:
-        return config.resolve(self._runtime.stack_config)
-
     @property
     def _client(self) -> NorthflankClient:
         return self._runtime.client
 
-    def _confirm_gone(
-        self, settings: config.Settings, what: str, target: JobTarget, ancestors: Sequence[Call]
-    ) -> None:
+    def _drop_from_stack_if_gone(
+        self, what: str, target: JobTarget, ancestors: Sequence[Call]
+    ) -> ReadResult:
+        """What a Read of ``what``, just answered with a 404, returns: the empty result that
+        removes it from the stack, once ``_confirm_gone`` has shown it is gone."""
+        self._confirm_gone(what, target, ancestors)
+        log.info(f"{what.capitalize()} no longer exists; removing it from the stack.")
+        return ReadResult("", {})
+
+    def _confirm_gone(self, what: str, target: JobTarget, ancestors: Sequence[Call]) -> None:
         """Return only if ``what``, just answered with a 404, is really gone: one of its
         ``ancestors`` (nearest first, ending with its project) answers as itself, its ``data.id``
         the ID asked for (see ``NorthflankClient.exists``).
@@ -102,7 +108,7 @@ class NorthflankProvider(ResourceProvider):
         are made only on this rare path, so a refresh still costs one request per resource.
         """
         for ancestor in ancestors:
-            if self._client.exists(settings, ancestor):
+            if self._client.exists(ancestor):
                 return
         team = f" in team '{target.team_id}'" if target.team_id else ""
         raise NotVisible(
@@ -117,21 +123,46 @@ class NorthflankProvider(ResourceProvider):
 
 
 class _Runtime:
-    """What a provider holds only while it runs in a process: never part of the pickle."""
+    """What a provider holds only while it runs in a process: never part of the pickle.
+
+    The plugin configures each provider once, before its first call; the settings are resolved
+    from that configuration once, on first use, and the client is built from them once.
+    """
 
     def __init__(self) -> None:
         self.stack_config: dict[str, Any] = {}
+        self._settings: config.Settings | None = None
         self._client: NorthflankClient | None = None
         self._lock = threading.Lock()
 
+    def configure(self, stack_config: dict[str, Any]) -> None:
+        with self._lock:
+            self.stack_config = stack_config
+            self._settings = None
+            self._client = None
+
+    def settings(self) -> config.Settings:
+        """The settings, or the ``ConfigurationError`` of one that can never work; that is not
+        kept, so every call that needs the settings says so again."""
+        settings = self._settings
+        if settings is None:
+            with self._lock:
+                if self._settings is None:
+                    self._settings = config.settings_from(self.stack_config)
+                settings = self._settings
+        return settings
+
     @property
     def client(self) -> NorthflankClient:
-        # Imported on first use: requests and urllib3 take ~30 ms to import, and previews (check
-        # and diff) never make a request, so they start without them.
-        if self._client is None:
+        client = self._client
+        if client is None:
+            settings = self.settings()
             with self._lock:
                 if self._client is None:
-                    from .api_client import NorthflankClient  # noqa: PLC0415
+                    # Imported on first use: requests and urllib3 take ~30 ms to import, and
+                    # previews (check and diff) never make a request, so they start without them.
+                    from .http.client import NorthflankClient  # noqa: PLC0415
 
-                    self._client = NorthflankClient()
-        return self._client
+                    self._client = NorthflankClient(settings)
+                client = self._client
+        return client

@@ -1,10 +1,11 @@
 """Provider settings, all read in one place.
 
 Each setting comes from the stack config (``pulumi config set northflank:...``), else from the
-environment, else a default. They are resolved at call time from what ``configure()`` received, so
-nothing here is ever pickled into the state (the pickle is made in the program process, where
-``configure()`` never runs). ``check()`` resolves them too, so a setting that can never work fails
-the preview; the token alone is looked at only when a request is about to be sent.
+environment, else a default. The provider resolves them once per configuration of the plugin, from
+what ``configure()`` received, and keeps them only in that process, so nothing here is ever pickled
+into the state (the pickle is made in the program process, where ``configure()`` never runs).
+``check()`` asks for them, so a setting that can never work fails the preview; the token alone is
+looked at only when a request is about to be sent.
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-# The token's setting names live in errors (which a 401's hint needs, and which cannot import this
-# module); re-exported here beside the other settings. "X as X" is typing's explicit re-export.
-from .errors import HOW_TO_SET_TOKEN as HOW_TO_SET_TOKEN  # noqa: PLC0414
-from .errors import TOKEN_CONFIG as TOKEN_CONFIG  # noqa: PLC0414
-from .errors import TOKEN_ENV as TOKEN_ENV  # noqa: PLC0414
 from .errors import ConfigurationError
 
 DEFAULT_API_URL = "https://api.northflank.com"
+
+TOKEN_CONFIG = "northflank:apiToken"  # noqa: S105 - a config key, not a token
+TOKEN_ENV = "NORTHFLANK_API_TOKEN"  # noqa: S105 - a variable name, not a token
+#: How to set the token, for every message that asks for one (a missing token, a 401).
+HOW_TO_SET_TOKEN = (
+    f"set it with `pulumi config set --secret {TOKEN_CONFIG} <token>` or the {TOKEN_ENV} "
+    "environment variable (create a token under Account or Team settings > API > Tokens)"
+)
 
 URL_CONFIG = "northflank:apiUrl"
 URL_ENV = "NORTHFLANK_API_URL"
@@ -90,8 +94,11 @@ class Settings:
         return self.token
 
 
-def resolve(stack_config: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
-    """Settings from the stack config first, then the environment, then the defaults."""
+def settings_from(
+    stack_config: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Settings from the stack config first, then the environment, then the defaults; a
+    ``ConfigurationError`` for a setting that can never work."""
     env = os.environ if environ is None else environ
     token, token_source = _text(stack_config, TOKEN_CONFIG, env, TOKEN_ENV)
     url, url_source = _text(stack_config, URL_CONFIG, env, URL_ENV)

@@ -16,12 +16,9 @@ from typing import Any
 
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
-from . import config, log, readback
+from . import log, readback
 from .base_provider import NorthflankProvider
-from .errors import UnexpectedAnswer, concise, shape
-from .image_ref import Digest
-from .job_target import ID_LENGTH, JOB_ID_LIMITS, JOB_PATH_PARAMS, SLUG, JobTarget
-from .wire import (
+from .declaration import (
     AnyOf,
     Block,
     Body,
@@ -33,6 +30,10 @@ from .wire import (
     Stricter,
     Variant,
 )
+from .errors import expected_failures_as_messages
+from .http.errors import NotFound, UnexpectedAnswer
+from .image_ref import Digest
+from .job_target import ID_LENGTH, JOB_ID_LIMITS, JOB_PATH_PARAMS, SLUG, JobTarget
 
 # --- Wire format: the request body of POST .../deployment, declared once ------------------------
 
@@ -52,6 +53,7 @@ BUILD_SERVICE_ID = Field(
         ),
         Length(3, 54),
     ),
+    description="The ID of the build service whose builds to deploy.",
 )
 DOCKER_CONFIG_TYPES = (
     "default",
@@ -100,25 +102,58 @@ BODY = Body(
         Block(
             "external",
             (
-                Field("imagePath", required=True, rules=(IMAGE_PATH,)),
-                Field("credentials", rules=(SLUG,)),
+                Field(
+                    "imagePath",
+                    required=True,
+                    rules=(IMAGE_PATH,),
+                    description=(
+                        "The image to run, with a tag or a digest: `nginx:1.27`, "
+                        "`ghcr.io/acme/migrate:1.4.2` or `ghcr.io/acme/migrate@sha256:<digest>`. "
+                        "Images not on Docker Hub need the registry host."
+                    ),
+                ),
+                Field(
+                    "credentials",
+                    rules=(SLUG,),
+                    description="The ID of registry credentials saved in Northflank, for a "
+                    "private image.",
+                ),
             ),
+            type_name="ExternalDeployment",
+            description="Deploy an image from a container registry. Not together with {internal}.",
+            type_description="An image from a container registry (Docker Hub, ghcr.io, ECR, a "
+            "private one...).",
         ),
         Block(
             "internal",
             (
                 BUILD_SERVICE_ID,
-                Field("branch"),
-                Field("buildSHA", rules=(AnyOf((Length(40, 40), Choice(("latest",)))),)),
-                Field("buildId"),
+                Field("branch", description="The branch to deploy builds of."),
+                Field(
+                    "buildSHA",
+                    rules=(AnyOf((Length(40, 40), Choice(("latest",)))),),
+                    description="The commit to deploy: a 40-character SHA, or `latest` to keep "
+                    "deploying the newest commit of the branch.",
+                ),
+                Field("buildId", description="The ID of a specific build to deploy."),
             ),
+            type_name="InternalDeployment",
+            description="Deploy a build from a Northflank build service. Not together with "
+            "{external}.",
+            type_description="A build made by a Northflank build service.",
         ),
         Block(
             "docker",
             (
-                Field("configType", required=True, rules=(Choice(DOCKER_CONFIG_TYPES),)),
-                Field("customEntrypoint"),
-                Field("customCommand"),
+                Field(
+                    "configType",
+                    required=True,
+                    rules=(Choice(DOCKER_CONFIG_TYPES, enum="DockerConfigType"),),
+                    description="What to override: `default` (nothing, the image's own "
+                    "entrypoint and command), the entrypoint, the command, or both.",
+                ),
+                Field("customEntrypoint", description="The entrypoint to run."),
+                Field("customCommand", description="The command to run."),
             ),
             selector="configType",
             needs={
@@ -127,14 +162,23 @@ BODY = Body(
                 "customEntrypointCustomCommand": ("customEntrypoint", "customCommand"),
             },
             reset=RUNTIME_DEFAULT,
+            type_name="DockerRuntime",
+            description="Docker runtime overrides (entrypoint and command).",
+            type_description="Overrides of the image's entrypoint and/or command.",
         ),
         Block(
             "buildpack",
             (
-                Field("configType", required=True, rules=(Choice(BUILDPACK_CONFIG_TYPES),)),
-                Field("customProcess"),
-                Field("customEntrypoint"),
-                Field("customCommand"),
+                Field(
+                    "configType",
+                    required=True,
+                    rules=(Choice(BUILDPACK_CONFIG_TYPES, enum="BuildpackConfigType"),),
+                    description="What to run: `default` (the buildpack's own process), a "
+                    "process, a command, or an entrypoint and a command.",
+                ),
+                Field("customProcess", description="The buildpack process to run."),
+                Field("customEntrypoint", description="The entrypoint to run."),
+                Field("customCommand", description="The command to run."),
             ),
             selector="configType",
             needs={
@@ -144,6 +188,10 @@ BODY = Body(
                 "originalEntrypointCustomCommand": ("customCommand",),
             },
             reset=RUNTIME_DEFAULT,
+            type_name="BuildpackRuntime",
+            description="Buildpack runtime settings; not allowed with {external}.",
+            type_description="What a buildpack-built image runs; only for internal builds or "
+            "runtime-only changes.",
         ),
     ),
     variants=(
@@ -159,7 +207,28 @@ JOB_DEPLOYMENT = Declaration(
     BODY,
     # Changing these points the resource at another job: replace it, never update in place.
     identity=("teamId", "projectId", "jobId"),
-    read_only=readback.READ_ONLY_OUTPUTS,
+    computed=readback.READ_ONLY_OUTPUTS,
+    description=(
+        "Sets which image or build a Northflank job runs, and its docker/buildpack runtime "
+        "overrides.\n\n"
+        "Create and update call `POST /v1/projects/{{projectId}}/jobs/{{jobId}}/deployment`; "
+        "refresh reads the deployment back. With neither {external} nor {internal}, the job "
+        "keeps its deployment source and only the runtime settings are changed. Deleting the "
+        "resource stops managing the deployment and leaves the job as it is: Northflank cannot "
+        "undeploy a job. The resource ID is `<projectId>/<jobId>`, or "
+        "`<teamId>/<projectId>/<jobId>` with a {teamId}."
+    ),
+    example="""\
+# Deploy a private image to a job, with a custom command:
+import pulumi_northflank as northflank
+
+migrate = northflank.JobDeployment("db-migrate", project_id="shop", job_id="db-migrate",
+    external=northflank.ExternalDeploymentArgs(image_path="ghcr.io/acme/migrate:1.5.0",
+                                               credentials="ghcr-creds"),
+    docker=northflank.DockerRuntimeArgs(config_type="customCommand",
+                                        custom_command="python migrate.py"))
+""",
+    import_id="<projectId>/<jobId>, or <teamId>/<projectId>/<jobId>",
 )
 
 # Both are documented; the docs and the Python SDK disagree on which one the server checks.
@@ -179,56 +248,47 @@ class JobDeploymentProvider(NorthflankProvider):
     # the old one sends nothing, so it goes first.
     replace_deletes_first = True
 
-    @concise
+    @expected_failures_as_messages
     def create(self, props: dict[str, Any]) -> CreateResult:
         self._post(props)
-        return CreateResult(JobTarget.declared(props).resource_id, BODY.managed(props))
+        return CreateResult(JobTarget.declared(props).resource_id, BODY.inputs_of(props))
 
-    @concise
+    @expected_failures_as_messages
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         self._post(news, previous=olds)
-        outs = BODY.managed(news)
+        outs = BODY.inputs_of(news)
         # What was read back still describes the job if its source did not change.
         if all(olds.get(k) == news.get(k) for k in ("external", "internal")):
             outs.update({k: olds[k] for k in JOB_DEPLOYMENT.read_only if k in olds})
         return UpdateResult(outs)
 
-    @concise
+    @expected_failures_as_messages
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        declared = BODY.managed(props)
+        declared = BODY.inputs_of(props)
         adopting = "projectId" not in declared  # JobDeployment.get(): nothing declared, only the ID
         if adopting:
             parsed = JobTarget.parse(id_, JOB_DEPLOYMENT.name)
             declared.update(projectId=parsed.project_id, jobId=parsed.job_id)
             if parsed.team_id:
                 declared["teamId"] = parsed.team_id
-        settings = self._settings()
-        target = self._target(declared, settings)
+        target = self._target(declared)
         # One GET is the whole picture: the deprecated GET .../deployment is the only endpoint that
         # returns the source (image or build), and it carries the docker and buildpack settings too.
         # GET job has the runtime settings but no source, so it would only add a request.
         call = target.call("GET", target.deployment_path, "read the deployment", READ_PERMISSION)
-        from .api_client import NotFound  # noqa: PLC0415 - imported on first use (see _Runtime)
-
         try:
-            live = self._client.send(settings, call)
+            live = self._client.send(call)
         except NotFound:
-            self._confirm_gone(settings, str(target), target, [target.project_call()])
-            log.info(f"{str(target).capitalize()} no longer exists; removing it from the stack.")
-            return ReadResult("", {})
+            return self._drop_from_stack_if_gone(str(target), target, [target.project_call()])
         if not isinstance(live, Mapping) or not any(block.key in live for block in BODY.blocks):
-            raise UnexpectedAnswer(
-                f"Could not {call.action}: Northflank answered HTTP 200 to GET {call.path}, but "
-                f"the answer is not a job's deployment (its data is {shape(live)}). The state is "
-                "kept as it was; check northflank:apiUrl and any proxy in between."
-            )
+            raise UnexpectedAnswer.instead_of("a job's deployment", call, live)
         if adopting:
             outs = {**declared, **readback.as_declared(BODY, live)}
         else:
             outs = readback.reconcile(BODY, declared, live, log.debug)
-        return ReadResult(JobTarget.declared(declared).resource_id, outs, BODY.managed(outs))
+        return ReadResult(JobTarget.declared(declared).resource_id, outs, BODY.inputs_of(outs))
 
-    @concise
+    @expected_failures_as_messages
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         log.info(
             f"No longer managing the deployment of {JobTarget.declared(props)}. Northflank cannot "
@@ -236,21 +296,21 @@ class JobDeploymentProvider(NorthflankProvider):
         )
 
     def _post(self, props: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> None:
-        settings = self._settings()
-        target = self._target(props, settings)
+        target = self._target(props)
         body = BODY.to_request(props, previous)
-        log.debug(f"POST {target.deployment_path} body: {json.dumps(BODY.redacted(body))}")
+        if log.debug_enabled():  # only then is the body worth turning into text
+            log.debug(f"POST {target.deployment_path} body: {json.dumps(BODY.redacted(body))}")
         call = target.call("POST", target.deployment_path, "set the deployment", UPDATE_PERMISSION)
-        self._client.send(settings, call, body)
+        self._client.send(call, body)
         reset = [key for key in body if key not in props]  # sent only to undo a removed block
         kept = describe({k: v for k, v in body.items() if k not in reset})
         undone = f"; {' and '.join(reset)} reset to default (removed from the program)"
         log.info(f"Deployment of {target} set: {kept}{undone if reset else ''}.")
 
-    def _target(self, props: Mapping[str, Any], settings: config.Settings) -> JobTarget:
+    def _target(self, props: Mapping[str, Any]) -> JobTarget:
         # Every API call starts here, so this is where the run's one deprecation notice goes.
         log.info_once("deprecated-endpoint", DEPRECATION_NOTICE)
-        return JobTarget.declared(props).with_default_team(settings.team_id)
+        return JobTarget.declared(props).with_default_team(self._client.team_id)
 
 
 DEPRECATION_NOTICE = (

@@ -21,9 +21,23 @@ from typing import Any
 
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
-from . import config, log
+from . import log
 from .base_provider import NorthflankProvider
-from .errors import NorthflankError, concise
+from .declaration import (
+    Body,
+    Choice,
+    Computed,
+    Declaration,
+    Flag,
+    Integer,
+    JsonList,
+    Pattern,
+    Stricter,
+    StringMap,
+)
+from .errors import NorthflankError, expected_failures_as_messages
+from .http.errors import NotFound
+from .http.scrub import Scrubber
 from .job_target import JOB_ID_LIMITS, JOB_PATH_PARAMS, JobTarget
 from .runs import logs
 from .runs.api import JobRuns
@@ -41,17 +55,6 @@ from .runs.model import FAILED, RUNNING, SUCCESS, Run
 from .runs.one_at_a_time import one_run_at_a_time
 from .runs.starting import RunMaybeStarted, start_once
 from .runs.stopping import PluginStopping
-from .scrub import Scrubber
-from .wire import (
-    Body,
-    Declaration,
-    Flag,
-    Integer,
-    JsonList,
-    Pattern,
-    Stricter,
-    StringMap,
-)
 
 __all__ = [
     "FAILED",
@@ -85,23 +88,105 @@ GUESSED_SECRET_LENGTH = 4
 BODY = Body(
     path_params=JOB_PATH_PARAMS,
     properties=(
-        JsonList("triggers"),
-        StringMap("environment", ENV_NAME, sent_as="runtimeEnvironment"),
-        Flag("wait", default=True),
-        Integer("timeoutSeconds", 1, 86400, default=1800),
+        JsonList(
+            "triggers",
+            description=(
+                "Any JSON-like values (outputs of other resources included); when one changes, a "
+                "new run starts. Pass what the run must follow, e.g. the job's deployment: "
+                "`triggers=[deployment.external]`."
+            ),
+        ),
+        StringMap(
+            "environment",
+            ENV_NAME,
+            sent_as="runtimeEnvironment",
+            description=(
+                "Environment variables for this run only, overriding the job's. Values the "
+                "program marks secret stay secret and never appear in a message or a log line; "
+                "plain values are shown as they are."
+            ),
+        ),
+        Flag(
+            "wait",
+            default=True,
+            description=(
+                "Wait until the run concludes: `pulumi up` fails if the run fails. With `false`, "
+                "the resource is created as soon as the run starts."
+            ),
+        ),
+        Integer(
+            "timeoutSeconds",
+            1,
+            86400,
+            default=1800,
+            description=(
+                "How long to wait for the run to conclude. A run still going then is left "
+                "running, and `pulumi up` fails."
+            ),
+        ),
         # Which environment values the program marked secret (the SDK asks each value's
         # Output.is_secret()): only those are scrubbed out of messages and log lines. Never sent.
-        JsonList(SECRET_NAMES),
+        JsonList(
+            SECRET_NAMES,
+            internal=True,
+            description="The names of the {environment} variables whose values are secret.",
+        ),
     ),
     stricter=Stricter(rules=JOB_ID_LIMITS),
 )
+
+RUN_STATUS = Choice((SUCCESS, FAILED, RUNNING), enum="JobRunStatus")
 
 JOB_RUN = Declaration(
     "JobRun",
     BODY,
     # A run is immutable: what it was started with, or where, changes only by starting anew.
     identity=("teamId", "projectId", "jobId", "triggers", "environment"),
-    read_only=("runId", "runName", "status", "startedAt", "concludedAt"),
+    computed=(
+        Computed("runId", "string", "The run's ID (also the resource's ID).", optional=False),
+        Computed(
+            "runName",
+            "string",
+            "The run's name, as the Northflank dashboard shows it.",
+            optional=False,
+        ),
+        Computed(
+            "status",
+            "string",
+            "`SUCCESS`, `FAILED` (any other conclusion) or `RUNNING`; `RUNNING` with "
+            "{wait} `false` until a refresh finds the run concluded.",
+            RUN_STATUS,
+            optional=False,
+        ),
+        Computed("startedAt", "string", "When the run started (ISO 8601), once known."),
+        Computed(
+            "concludedAt", "string", "When the run concluded (ISO 8601); empty while it runs."
+        ),
+    ),
+    description=(
+        "One run of a Northflank job: started when the resource is created, followed until it "
+        "concludes, and failing `pulumi up` when the run fails, with its last log lines.\n\n"
+        "Creating the resource calls `POST /v1/projects/{{projectId}}/jobs/{{jobId}}/runs` and "
+        "follows that run. A run is history, so a change to {projectId}, {jobId}, {teamId}, "
+        "{triggers} or {environment} starts a new run (a replacement), a change to {wait} or "
+        "{timeoutSeconds} alone changes nothing on Northflank, and deleting the resource sends "
+        "nothing. A failed run records no resource, so the next `pulumi up` runs the job again. "
+        "The resource ID is the run's ID."
+    ),
+    example="""\
+# Run the database migration each time its image changes, before anything that depends on it:
+import pulumi
+import pulumi_northflank as northflank
+
+migrate = northflank.JobDeployment("db-migrate", project_id="shop", job_id="db-migrate",
+    external=northflank.ExternalDeploymentArgs(image_path="ghcr.io/acme/migrate:1.5.0"))
+run = northflank.JobRun("db-migrate-run", project_id="shop", job_id="db-migrate",
+    triggers=[migrate.external],
+    environment={"MIGRATE_TARGET": "head"},
+    opts=pulumi.ResourceOptions(depends_on=[migrate]))
+pulumi.export("migration", run.status)
+""",
+    replacement="starts a new run (replaces the resource)",
 )
 
 # --- Lifecycle -----------------------------------------------------------------------------------
@@ -118,10 +203,10 @@ class JobRunProvider(NorthflankProvider):
     # The new run starts before the old resource goes (deleting it sends nothing).
     replace_deletes_first = False
 
-    @concise
+    @expected_failures_as_messages
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = BODY.managed(props)
-        runs = self._runs(inputs, self._settings())
+        inputs = BODY.inputs_of(props)
+        runs = self._runs(inputs)
         with one_run_at_a_time(runs.target):
             deadline = time.monotonic() + float(inputs["timeoutSeconds"])
             listing = RunListing(runs)
@@ -134,39 +219,36 @@ class JobRunProvider(NorthflankProvider):
         log.info(f"Run {run.name} of {runs.target}: {run.status}.")
         return CreateResult(run.id, {**inputs, **run.outputs})
 
-    @concise
+    @expected_failures_as_messages
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         # Only wait, timeout_seconds or which values are secret changed (anything else
         # replaces): they govern a create that has already happened, so there is nothing to send.
-        return UpdateResult({**_read_only(olds), **BODY.managed(news)})
+        return UpdateResult({**_read_only(olds), **BODY.inputs_of(news)})
 
-    @concise
+    @expected_failures_as_messages
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        inputs = BODY.managed(props)
-        settings = self._settings()
-        runs = self._runs(inputs, settings)
-        from .api_client import NotFound  # noqa: PLC0415 - imported on first use (see _Runtime)
-
+        inputs = BODY.inputs_of(props)
+        runs = self._runs(inputs)
         try:
             run = runs.get(id_)
         except NotFound:
             target = runs.target
             what = f"run {props.get('runName') or id_} of {target}"
-            self._confirm_gone(settings, what, target, [target.job_call(), target.project_call()])
-            log.info(f"{what.capitalize()} no longer exists; removing it from the stack.")
-            return ReadResult("", {})
+            return self._drop_from_stack_if_gone(
+                what, target, [target.job_call(), target.project_call()]
+            )
         return ReadResult(id_, {**inputs, **run.outputs}, inputs)
 
-    @concise
+    @expected_failures_as_messages
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         log.info(
             f"Run {props.get('runName') or _id} of {JobTarget.declared(props)} leaves the stack; "
             "a run is history, so nothing changes on Northflank."
         )
 
-    def _runs(self, inputs: Mapping[str, Any], settings: config.Settings) -> JobRuns:
-        target = JobTarget.declared(inputs).with_default_team(settings.team_id)
-        return JobRuns(self._client, settings, target, secret_values(inputs))
+    def _runs(self, inputs: Mapping[str, Any]) -> JobRuns:
+        target = JobTarget.declared(inputs).with_default_team(self._client.team_id)
+        return JobRuns(self._client, target, secret_values(inputs))
 
 
 def secret_values(inputs: Mapping[str, Any]) -> list[str]:

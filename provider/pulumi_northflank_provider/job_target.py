@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from .errors import Call, InputError, quoted
-from .wire import Field, Length, Pattern, Rule
+from .declaration import Field, Length, Pattern, Rule
+from .errors import InputError, quoted
+from .http.call import Call
 
 # The docs and the Python client disagree on the permission some endpoints check; both are named.
 PROJECT_READ_PERMISSION = "'Project > General > Read'"  # UNCONFIRMED: not named in the docs
@@ -26,9 +27,26 @@ ID_LENGTH = Length(1, 100)
 
 #: The properties that name a job, as every resource about a job declares them.
 JOB_PATH_PARAMS = (
-    Field("teamId", rules=(SLUG,)),
-    Field("projectId", required=True, rules=(SLUG,)),
-    Field("jobId", required=True, rules=(SLUG,)),
+    Field(
+        "projectId",
+        required=True,
+        rules=(SLUG,),
+        description="The ID of the Northflank project that holds the job.",
+    ),
+    Field(
+        "jobId",
+        required=True,
+        rules=(SLUG,),
+        description="The ID of the job (its slugified name, e.g. `db-migrate`).",
+    ),
+    Field(
+        "teamId",
+        rules=(SLUG,),
+        description=(
+            "The team that owns the project, for organisation or team API tokens (the "
+            "`/v1/teams/{{teamId}}/...` routes). Defaults to the provider's `teamId` setting."
+        ),
+    ),
 )
 #: Their limits beyond the pattern (rules this provider adds: see ``wire.Stricter``).
 JOB_ID_LIMITS: dict[str, tuple[Rule, ...]] = {

@@ -9,6 +9,7 @@ statuses only: never from a token.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -44,6 +45,8 @@ def warn_once(key: str, message: str) -> None:
 
 
 def _first_time(key: str) -> bool:
+    if key in _once:  # said already: no need to wait for the lock (asked on every API call)
+        return False
     with _once_lock:
         if key in _once:
             return False
@@ -59,10 +62,24 @@ def debug(message: str) -> None:
 def debug_enabled(
     argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
 ) -> bool:
-    env = os.environ if environ is None else environ
-    if env.get("NORTHFLANK_LOG", "").strip().lower() == "debug":
+    if argv is None and environ is None:
+        return _debug_asked_for()
+    return _wants_debug(
+        sys.argv if argv is None else argv, os.environ if environ is None else environ
+    )
+
+
+@functools.cache
+def _debug_asked_for() -> bool:
+    # Decided once: the plugin's command line and environment stay as they started, and every
+    # request asks.
+    return _wants_debug(sys.argv, os.environ)
+
+
+def _wants_debug(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
+    if environ.get("NORTHFLANK_LOG", "").strip().lower() == "debug":
         return True
-    for arg in sys.argv if argv is None else argv:
+    for arg in argv:
         match = re.fullmatch(r"--?v=(\d+)", arg)
         if match and int(match.group(1)) >= DEBUG_VERBOSITY:
             return True

@@ -20,10 +20,28 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import image_ref
-from .wire import Block, Body, Field
+from .declaration import Block, Body, Computed, Field
 
 #: Outputs read back from Northflank that are not inputs: they never take part in a diff.
-READ_ONLY_OUTPUTS = ("registryProvider", "privateImage", "deployedSHA")
+READ_ONLY_OUTPUTS = (
+    Computed(
+        "registryProvider",
+        "string",
+        "Read back on refresh: the registry Northflank pulls the image from (`dockerhub`, "
+        "`github`, `ecr`, `custom`...).",
+    ),
+    Computed(
+        "privateImage",
+        "boolean",
+        "Read back on refresh: whether Northflank pulls the image with saved credentials.",
+    ),
+    Computed(
+        "deployedSHA",
+        "string",
+        "Read back on refresh: the commit actually deployed, for an internal build (it moves "
+        "with each new commit while {buildSHA} is `latest`).",
+    ),
+)
 
 SOURCES = ("external", "internal")
 
@@ -31,11 +49,20 @@ Note = Callable[[str], None]
 Bag = dict[str, Any]
 
 
-def reconcile(body: Body, declared: Mapping[str, Any], live: Mapping[str, Any], note: Note) -> Bag:
+def reconcile(
+    body: Body,
+    declared: Mapping[str, Any],
+    live: Mapping[str, Any],
+    note: Note,
+    *,
+    source_managed: bool = True,
+) -> Bag:
     """Outputs for ``read()``: the declared deployment where it still holds, the live one where
-    not. Only what is declared is compared: an undeclared block is not managed."""
+    not. Only what is declared is compared: an undeclared block is not managed, and neither is
+    the source when something outside the stack deploys it (``source_managed`` False): the
+    declared one was only its first deployment."""
     outs: Bag = dict(declared)
-    source = next((k for k in SOURCES if k in declared), None)
+    source = next((k for k in SOURCES if k in declared), None) if source_managed else None
     live_source, found = _live_source(body, live)
     if source is not None and live_source is None:
         note(f"the read-back has no deployment source; keeping the declared {source} block")
@@ -51,6 +78,15 @@ def reconcile(body: Body, declared: Mapping[str, Any], live: Mapping[str, Any], 
             outs[block.key] = _runtime(block, declared[block.key], live.get(block.key), note)
     outs.update(read_only_outputs(live))
     return outs
+
+
+def live_source(live: Mapping[str, Any]) -> Bag | None:
+    """The deployed source as Northflank reports it: ``{"external": {...}}``,
+    ``{"internal": {...}}``, or None when the job deploys nothing yet."""
+    for key in SOURCES:
+        if isinstance(live.get(key), Mapping):
+            return {key: dict(live[key])}
+    return None
 
 
 def as_declared(body: Body, live: Mapping[str, Any]) -> Bag:
@@ -72,7 +108,9 @@ def _live_source(body: Body, live: Mapping[str, Any]) -> tuple[str | None, Bag]:
     if isinstance(live.get("external"), Mapping):
         return "external", _live_external(live["external"])
     if isinstance(live.get("internal"), Mapping):
-        id_field = next(f for f in body.block("internal").fields if f.key == "id")
+        id_field = next(
+            f for f in body.block("internal").fields if f.key == "id" and isinstance(f, Field)
+        )
         return "internal", _live_internal(live["internal"], id_field)
     return None, {}
 

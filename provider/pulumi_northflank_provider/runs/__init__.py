@@ -1,7 +1,7 @@
 """Job runs as the ``JobRun`` resource sees them, one concern a module.
 
 * ``model``: a run as Northflank reports it, and how its status reads;
-* ``api``: the calls about one job's runs, with the settings and secrets of one create or read;
+* ``api``: the calls about one job's runs, with the secrets of one create or read;
 * ``listing``: the job's newest runs, found in a bounded number of requests whatever the order;
 * ``starting``: start exactly one run, or fail saying a run may have started;
 * ``following``: poll a run until it concludes, the deadline passes or the plugin is stopped;

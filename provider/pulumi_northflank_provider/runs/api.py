@@ -1,4 +1,4 @@
-"""The calls about one job's runs, made with the settings and secrets of one create or read."""
+"""The calls about one job's runs, made with the secrets of one create or read."""
 
 from __future__ import annotations
 
@@ -6,18 +6,18 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import config
-from ..errors import Call, UnexpectedAnswer, shape
-from ..job_target import JobTarget
+from ..http.call import Call
+from ..http.errors import UnexpectedAnswer, shape
+from ..job_target import JOB_READ_PERMISSION, JobTarget
 from .model import Run
 
 if TYPE_CHECKING:
-    from ..api_client import NorthflankClient
+    from ..http.client import NorthflankClient
 
 START_PERMISSION = (
     "'Project > Jobs > General > Run Job' (or, per some docs, 'Project > Jobs > General > Read')"
 )
-READ_PERMISSION = "'Project > Jobs > General > Read'"
+READ_PERMISSION = JOB_READ_PERMISSION
 LOGS_PERMISSION = "'Project > Jobs > Deployment > View Instance Logs'"
 
 PER_PAGE = 100  # runs per page when listing (the API's maximum)
@@ -37,19 +37,14 @@ class JobRuns:
     marked secret: scrubbed out of every answer, message and log line, like the token."""
 
     def __init__(
-        self,
-        client: NorthflankClient,
-        settings: config.Settings,
-        target: JobTarget,
-        secrets: Collection[str],
+        self, client: NorthflankClient, target: JobTarget, secrets: Collection[str]
     ) -> None:
         self.client = client
-        self.settings = settings
         self.target = target
         self.secrets = tuple(secrets)
 
     def send(self, call: Call, **kwargs: Any) -> Any:
-        return self.client.send(self.settings, call, secrets=self.secrets, **kwargs)
+        return self.client.send(call, secrets=self.secrets, **kwargs)
 
     def get(self, run_id: str) -> Run:
         call = self.target.call(
@@ -65,7 +60,7 @@ class JobRuns:
             params["cursor"] = cursor
         elif number is not None:
             params["page"] = number
-        data, pagination = self.client.send_listing(self.settings, call, params, self.secrets)
+        data, pagination = self.client.send_listing(call, params, self.secrets)
         items = data.get("runs") if isinstance(data, Mapping) else None
         if not isinstance(items, list):
             raise UnexpectedAnswer(

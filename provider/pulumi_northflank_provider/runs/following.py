@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from .. import log
 from ..errors import NorthflankError
+from ..http.errors import NotFound
 from .api import JobRuns
 from .model import Run
 from .stopping import PluginStopping, pause
@@ -60,8 +61,6 @@ def follow(runs: JobRuns, run: Run, deadline: float, *, ours: bool = True) -> Ru
     """Look at ``run`` at growing intervals until it concludes; fail at the deadline, when the
     run disappears, or when the plugin is told to stop. ``ours`` is False for a run started
     before this create, which it only waits for."""
-    from ..api_client import NotFound  # noqa: PLC0415 - imported on first use (see _Runtime)
-
     for delay in poll_delays():
         try:
             pause(max(0.0, min(delay, deadline - time.monotonic())))

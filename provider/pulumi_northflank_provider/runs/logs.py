@@ -11,8 +11,9 @@ from datetime import datetime, timezone
 from itertools import pairwise
 from typing import Any
 
-from ..errors import UnexpectedAnswer, quoted, shape
-from ..scrub import Scrubber
+from ..errors import quoted
+from ..http.errors import UnexpectedAnswer, shape
+from ..http.scrub import Scrubber
 from .api import JobRuns
 from .model import Run
 
@@ -27,7 +28,8 @@ _ESCAPES = re.compile(
 #: Control characters other than tab, and lone surrogates (a line cut in the middle of a
 #: character): nothing a message can carry.
 _UNSHOWABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]|[\ud800-\udfff]")
-_FRACTION = re.compile(r"(\.\d{1,6})\d*")
+#: A fraction of a second, as Python 3.10's ``fromisoformat`` takes it: exactly six digits.
+_FRACTION = re.compile(r"\.(\d+)")
 
 
 def last_lines(runs: JobRuns, run: Run, scrubber: Scrubber) -> list[str]:
@@ -87,7 +89,8 @@ def _timestamp(value: Any) -> float | None:
         return float(value)
     if not isinstance(value, str) or not value:
         return None
-    text = _FRACTION.sub(r"\1", value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    text = _FRACTION.sub(lambda m: "." + m.group(1)[:6].ljust(6, "0"), text, count=1)
     try:
         when = datetime.fromisoformat(text)
     except ValueError:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import log
-from ..errors import UnexpectedAnswer, shape
+from ..http.errors import UnexpectedAnswer, shape
 
 SUCCESS, FAILED, RUNNING = "SUCCESS", "FAILED", "RUNNING"
 #: Statuses that mean the run is over although ``concluded`` is missing. Northflank documents

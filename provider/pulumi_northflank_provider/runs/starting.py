@@ -19,7 +19,8 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from .. import log
-from ..errors import ApiError, NorthflankError, TransportError, UnexpectedAnswer
+from ..errors import NorthflankError
+from ..http.errors import ApiError, TransportError, UnexpectedAnswer
 from .api import JobRuns
 from .listing import RunListing
 from .model import RUNNING, Run

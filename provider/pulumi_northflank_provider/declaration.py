@@ -6,7 +6,7 @@ then
 
 * ``Body.validate`` checks a property bag in ``check()`` and names each broken rule,
 * ``Body.to_request`` builds the HTTP body for create/update,
-* ``Body.managed`` projects a property bag onto the declared keys for ``diff()`` and ``read()``,
+* ``Body.inputs_of`` projects a property bag onto the declared keys for ``diff()`` and ``read()``,
 
 so a rule is never written twice. Values that are still unknown during a preview
 (``pulumi.output.Unknown``) are accepted wherever they stand: they cannot be checked yet.
@@ -19,7 +19,7 @@ the second kind is reported as a ``Problem`` with ``ours=True``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
@@ -99,6 +99,9 @@ class Length:
 @dataclass(frozen=True)
 class Choice:
     values: tuple[str, ...]
+    #: The closed set's name (``DockerConfigType``): the SDK's str enum and the schema's enum
+    #: type. None for a value that is only one of the forms a field accepts (``latest``).
+    enum: str | None = None
 
     @property
     def words(self) -> str:
@@ -143,6 +146,7 @@ class Field:
     rules: tuple[Rule, ...] = ()
     sent_as: str | None = None  # as a top-level property: its key in the request, if sent
     default: None = None
+    description: str = ""
 
     def problems(self, path: str, value: object, stricter: tuple[Rule, ...] = ()) -> list[Problem]:
         """Northflank's rules first; ``stricter`` ones (ours) only for a value that passes them."""
@@ -159,12 +163,14 @@ class Field:
 
 @dataclass(frozen=True)
 class Flag:
-    """A boolean property, with its value when not declared."""
+    """A boolean property, with its value when not declared (None: not declared is not sent)."""
 
     key: str
-    default: bool
+    default: bool | None = None
     required: bool = False
     sent_as: str | None = None
+    description: str = ""
+    rules: tuple[Rule, ...] = ()  # none: a boolean is one of two, as its type says
 
     def problems(self, path: str, value: object, stricter: tuple[Rule, ...] = ()) -> list[Problem]:
         if is_unknown(value) or isinstance(value, bool):
@@ -180,9 +186,10 @@ class Integer:
     key: str
     min: int
     max: int
-    default: int
+    default: int | None = None
     required: bool = False
     sent_as: str | None = None
+    description: str = ""
 
     def problems(self, path: str, value: object, stricter: tuple[Rule, ...] = ()) -> list[Problem]:
         if is_unknown(value):
@@ -202,6 +209,7 @@ class StringMap:
     required: bool = False
     sent_as: str | None = None
     default: None = None
+    description: str = ""
 
     def problems(self, path: str, value: object, stricter: tuple[Rule, ...] = ()) -> list[Problem]:
         if is_unknown(value):
@@ -230,6 +238,9 @@ class JsonList:
     required: bool = False
     sent_as: str | None = None
     default: None = None
+    description: str = ""
+    #: Set by the SDK itself, not by the program (no argument, no documentation of its own).
+    internal: bool = False
 
     def problems(self, path: str, value: object, stricter: tuple[Rule, ...] = ()) -> list[Problem]:
         if is_unknown(value):
@@ -267,10 +278,17 @@ class Block:
     """
 
     key: str
-    fields: tuple[Field, ...]
+    fields: tuple[Field | Flag, ...]
     selector: str | None = None
     needs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     reset: Mapping[str, str] | None = None
+    #: The block's type, as the SDK and the schema name it (``ExternalDeployment``: its
+    #: arguments are ``ExternalDeploymentArgs``).
+    type_name: str = ""
+    #: The block as an argument of the resource.
+    description: str = ""
+    #: The block's type itself (the docstring of its class).
+    type_description: str = ""
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -337,7 +355,8 @@ class Stricter:
     * ``rules``: more rules for the string at a property path (only for a value that passes
       Northflank's own);
     * ``needed_values_not_blank``: a ``custom*`` value its ``configType`` requires is not blank;
-    * ``something_to_manage``: a body declares at least one block.
+    * ``something_to_manage``: a body declares at least one block, or a property other than the
+      path parameters.
     """
 
     rules: Mapping[str, tuple[Rule, ...]] = field(default_factory=dict)
@@ -399,11 +418,15 @@ class Body:
             if block.key in bag:
                 out.extend(block.problems(bag[block.key], self.stricter))
         out.extend(self._variant_problems(bag))
-        if self.stricter.something_to_manage and not any(b.key in bag for b in self.blocks):
+        managed = (*self.blocks, *self.properties)
+        if self.stricter.something_to_manage and not any(m.key in bag for m in managed):
             out.append(Problem("", self._nothing_to_manage(), ours=True))
         return out
 
     def _nothing_to_manage(self) -> str:
+        if self.properties:
+            settings = ", ".join(p.key for p in (*self.properties, *self.blocks))
+            return f"nothing to manage: declare at least one of {settings}"
         sources = [v.source for v in self.variants if v.source]
         others = [b.key for b in self.blocks if b.key not in sources]
         return (
@@ -437,7 +460,7 @@ class Body:
                 )
         return out
 
-    def managed(self, bag: Bag) -> dict[str, Any]:
+    def inputs_of(self, bag: Bag) -> dict[str, Any]:
         """The declared keys of a bag, and only those (no ``__provider``, no read-only outputs)."""
         out: dict[str, Any] = {}
         for param in (*self.path_params, *self.properties):
@@ -475,7 +498,7 @@ class Body:
         program undoes it, rather than leaving it behind unmanaged.
         """
         blocks = {b.key for b in self.blocks}
-        body = {k: v for k, v in self.managed(bag).items() if k in blocks}
+        body = {k: v for k, v in self.inputs_of(bag).items() if k in blocks}
         sent = {p.sent_as: bag[p.key] for p in self.properties if p.sent_as and p.key in bag}
         return {**sent, **body, **self._resets(bag, previous or {})}
 
@@ -493,15 +516,45 @@ class Body:
 
 
 @dataclass(frozen=True)
+class Computed:
+    """An output only Northflank sets (``runId``, ``registryProvider``): never an input."""
+
+    key: str
+    kind: str  # "string" or "boolean", as the schema names them
+    description: str
+    #: Its closed set of values, when it has one (``status``).
+    choice: Choice | None = None
+    #: Whether it may be absent (a read-back that only a refresh fills in).
+    optional: bool = True
+
+
+@dataclass(frozen=True)
 class Declaration:
     """What a resource is, written once: its inputs and their rules (``body``), the inputs whose
-    change replaces it (``identity``) and the outputs only Northflank sets (``read_only``). Its
-    lifecycle, its read-back and the SDK class that programs use all take it from here."""
+    change replaces it (``identity``) and the outputs only Northflank sets (``computed``). Its
+    lifecycle, its read-back, the SDK class that programs use, the reference page and the
+    package schema all take it from here.
+
+    Descriptions are Markdown with ``{propertyName}`` for a property of the resource, written as
+    each face names it (``project_id`` in Python, ``projectId`` in the schema)."""
 
     name: str
     body: Body
     identity: tuple[str, ...]
-    read_only: tuple[str, ...]
+    computed: tuple[Computed, ...] = ()
+    #: What the resource is, in a few sentences (the first is its summary).
+    description: str = ""
+    #: A Python program that uses it (the SDK's "Example usage").
+    example: str = ""
+    #: What changing an identity property does, after "Changing it ...".
+    replacement: str = "replaces the resource"
+    #: How ``pulumi import`` (or ``get``) names an existing one, when it can be adopted.
+    import_id: str | None = None
+
+    @property
+    def read_only(self) -> tuple[str, ...]:
+        """The wire names of the outputs only Northflank sets."""
+        return tuple(c.key for c in self.computed)
 
     @property
     def properties(self) -> tuple[str, ...]:
@@ -528,3 +581,24 @@ def _json_type(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return "a list"
     return type(value).__name__
+
+
+def python_name(wire: str) -> str:
+    """A wire name as Python writes it: ``imagePath`` -> ``image_path``, ``buildSHA`` ->
+    ``build_sha``."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z]+)", lambda m: "_" + m.group(1).lower(), wire)
+
+
+class _Names(dict[str, str]):
+    def __init__(self, name_of: Callable[[str], str]) -> None:
+        super().__init__()
+        self.name_of = name_of
+
+    def __missing__(self, key: str) -> str:
+        return self.name_of(key)
+
+
+def described(text: str, name_of: Callable[[str], str]) -> str:
+    """A declared description as one face writes it: each ``{property}`` named by ``name_of``
+    (``{{`` and ``}}`` are literal braces)."""
+    return text.format_map(_Names(name_of))

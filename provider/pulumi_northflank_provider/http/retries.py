@@ -104,7 +104,7 @@ def policy(max_wait: float, idempotent: bool = True) -> NorthflankRetry:
     retried like GET. A call that is not (POST .../runs starts a run each time) is retried only
     where it cannot have been processed: a 429 (refused before processing) and a connection that
     could not be opened; a 5xx or a broken connection may follow processing, and is left to the
-    caller, which can look before trying again. Redirects are not followed at all (api_client)."""
+    caller, which can look before trying again. Redirects are not followed at all (client)."""
     return NorthflankRetry(
         total=6,
         connect=3,  # the connection could not be opened: the request was never sent

@@ -28,48 +28,79 @@ from urllib3.poolmanager import PoolManager
 
 
 class Alarm:
-    __slots__ = ("action", "cancelled")
+    """An action due at a deadline, unless cancelled first."""
+
+    __slots__ = ("_action",)
 
     def __init__(self, action: Callable[[], None]) -> None:
-        self.action = action
-        self.cancelled = False
+        self._action: Callable[[], None] | None = action
+
+    @property
+    def cancelled(self) -> bool:
+        return self._action is None
+
+    def cancel(self) -> None:
+        # Dropping the action also lets go of the connection it would have shut down.
+        self._action = None
+
+    def fire(self) -> None:
+        action = self._action
+        if action is not None:
+            action()
 
 
 class Watchdog:
-    """Runs each alarm's action at its deadline, unless cancelled first; one thread for all."""
+    """Runs each alarm's action at its deadline, unless cancelled first; one thread for all.
+
+    Waking the thread costs the caller a futex call and the process a thread switch, which on
+    every request was most of what the provider spent beyond a bare one. Alarms all have the same
+    length, so a new one is almost never due before the thread next wakes by itself: it is told
+    only then, or when it waits with nothing to wait for.
+    """
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, Alarm]] = []
         self._order = itertools.count()
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
+        #: When the thread wakes next by itself; None while it waits to be told.
+        self._wakes_at: float | None = None
 
     def arm(self, seconds: float, action: Callable[[], None]) -> Alarm:
         alarm = Alarm(action)
+        due = time.monotonic() + seconds
         with self._wake:
-            heapq.heappush(self._heap, (time.monotonic() + seconds, next(self._order), alarm))
+            self._drop_cancelled()  # here too, so the heap stays about as long as calls in flight
+            heapq.heappush(self._heap, (due, next(self._order), alarm))
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="northflank-deadlines", daemon=True
                 )
                 self._thread.start()
-            self._wake.notify()
+            elif self._wakes_at is None or due < self._wakes_at:
+                self._wake.notify()
         return alarm
 
     def _run(self) -> None:
         while True:
             with self._wake:
-                while self._heap and self._heap[0][2].cancelled:
-                    heapq.heappop(self._heap)  # disarmed: nothing to do
+                self._drop_cancelled()
                 if not self._heap:
+                    self._wakes_at = None
                     self._wake.wait()
                     continue
-                due = self._heap[0][0] - time.monotonic()
-                if due > 0:
-                    self._wake.wait(due)
+                due = self._heap[0][0]
+                now = time.monotonic()
+                if due > now:
+                    self._wakes_at = due
+                    self._wake.wait(due - now)
                     continue
                 alarm = heapq.heappop(self._heap)[2]
-            alarm.action()
+            alarm.fire()
+
+    def _drop_cancelled(self) -> None:
+        while self._heap and self._heap[0][2].cancelled:
+            heapq.heappop(self._heap)
 
 
 WATCHDOG = Watchdog()
@@ -100,7 +131,7 @@ class _AnswerDeadline:
 
     def disarm(self) -> None:
         if self._alarm is not None:
-            self._alarm.cancelled = True
+            self._alarm.cancel()
             self._alarm = None
 
     def _expire(self) -> None:

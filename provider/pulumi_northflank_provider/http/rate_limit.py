@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Mapping
 
-from . import log
+from .. import log
 
 #: The longest wait taken seriously. Northflank's window is an hour; a day leaves room for
 #: proxies and still keeps time arithmetic (and the clock shown in messages) in range.
@@ -28,6 +28,9 @@ _INTEGER = re.compile(r"\s*[0-9]{1,20}\s*")
 
 def header(headers: Mapping[str, str], name: str) -> str | None:
     """A header's value, whatever the case of its name."""
+    value = headers.get(name)  # at once in the client's case-insensitive headers
+    if value is not None:
+        return value
     lowered = name.lower()
     return next((v for k, v in headers.items() if k.lower() == lowered), None)
 
@@ -77,6 +80,13 @@ def clock(seconds_from_now: float) -> str:
     return time.strftime("%H:%M:%S", time.gmtime(time.time() + seconds_from_now))
 
 
+def when_it_resets(seconds_from_now: float | None) -> str:
+    """When the budget resets, as every message about the rate limit says it."""
+    if seconds_from_now is None:
+        return "Northflank did not say when it resets"
+    return f"it resets in {seconds_from_now:.0f} s (at {clock(seconds_from_now)} UTC)"
+
+
 def warn_if_low(headers: Mapping[str, str]) -> None:
     """One warning per run when less than a tenth of the hourly budget is left, so a large
     ``pulumi up --refresh`` says so before it starts failing with 429s."""
@@ -84,12 +94,7 @@ def warn_if_low(headers: Mapping[str, str]) -> None:
     remaining = _count(header(headers, "x-ratelimit-remaining"))
     if not limit or remaining is None or remaining >= limit * LOW_BUDGET_SHARE:
         return
-    reset = reset_seconds(header(headers, "x-ratelimit-reset"))
-    when = (
-        f"it resets in {reset:.0f} s (at {clock(reset)} UTC)"
-        if reset is not None
-        else "Northflank did not say when it resets"
-    )
+    when = when_it_resets(reset_seconds(header(headers, "x-ratelimit-reset")))
     log.warn_once(
         "rate-limit-low",
         f"Only {remaining} of the account's {limit} API requests per hour are left: {when}. "

@@ -5,13 +5,16 @@ talks to it over gRPC with the engine's messages and encodings, and replays the 
 sequences for preview, up, refresh and destroy (see ``docs/engine-protocol.md``).
 
 The tests, the benchmark and the demo's walk-through without the CLI share it. It is a tool for
-this repository only, not shipped in the package: users run the real ``pulumi`` CLI.
+this repository only (the ``northflank-devtools`` development package, not shipped in the
+pulumi-northflank wheel): users run the real ``pulumi`` CLI.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -25,12 +28,19 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import proto, rpc
 from pulumi.runtime.proto import provider_pb2_grpc
 
-from pulumi_northflank.job_deployment import GET_NEEDS_PULUMI, _pulumi_version
+from pulumi_northflank._arguments import GET_NEEDS_PULUMI
 from pulumi_northflank_provider.job_deployment import JobDeploymentProvider
 from pulumi_northflank_provider.job_run import JobRunProvider
 
+
+def installed_pulumi_version() -> tuple[int, int]:
+    """(major, minor) of the installed pulumi SDK, whose plugin the driver starts."""
+    found = re.match(r"(\d+)\.(\d+)", importlib.metadata.version("pulumi"))
+    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+
+
 #: JobDeployment.get (a Read with no state) works in the plugin from this pulumi on.
-GET_SUPPORTED = _pulumi_version() >= GET_NEEDS_PULUMI
+GET_SUPPORTED = installed_pulumi_version() >= GET_NEEDS_PULUMI
 
 PROJECT = "northflank-tests"
 UNKNOWN = rpc.UNKNOWN  # what the engine sends for a value not known during preview

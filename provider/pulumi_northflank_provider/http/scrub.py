@@ -38,6 +38,12 @@ _SHORTEST_BEARER = 8
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
+#: A scrubber remembers strings it found nothing in, up to this length and this many: header
+#: values, an answer's keys and most of its values come back in every answer, and a lookup costs a
+#: fraction of the searches.
+_REMEMBERED_LENGTH = 256
+_REMEMBERED_COUNT = 4096
+
 
 def guessed_secrets(values: Iterable[str], min_length: int = MIN_SECRET_LENGTH) -> list[str]:
     """The values worth scrubbing among those a caller only guesses are secret (as opposed to
@@ -48,7 +54,8 @@ def guessed_secrets(values: Iterable[str], min_length: int = MIN_SECRET_LENGTH) 
 def clean(text: str) -> str:
     """A decoded string without lone surrogates (from a ``\\ud800`` escape or a UTF-16 body):
     they cannot be encoded for gRPC or the state, and would fail the whole call there."""
-    return _SURROGATES.sub("\ufffd", text)
+    # isascii() is a flag lookup: most strings have nothing to search for.
+    return text if text.isascii() else _SURROGATES.sub("\ufffd", text)
 
 
 def parse(content: bytes) -> tuple[Any, bool]:
@@ -88,10 +95,21 @@ class Scrubber:
         )
         forms = _forms(_secret_values(secrets))
         self._secrets = re.compile("|".join(map(re.escape, forms))) if forms else None
+        #: Strings :meth:`text` returned as they came (see ``_REMEMBERED_LENGTH``). Nothing in
+        #: them is secret, so keeping them keeps nothing secret.
+        self._unchanged: dict[str, None] = {}
 
     def text(self, value: str) -> str:
         """Text to show: an error's message, a header, a log line. Call it before the text is
         flattened or cut short (``errors.quoted``), which would break up a multi-line secret."""
+        if self._known_unchanged(value):
+            return value
+        shown = self._text(value)
+        if shown == value:
+            self._remember_unchanged(value)
+        return shown
+
+    def _text(self, value: str) -> str:
         value = clean(value)
         token = self._token_spans(value)
         if token is None:
@@ -111,11 +129,26 @@ class Scrubber:
         return _each_string(value, self.text)
 
     def _without_token(self, value: str) -> str:
-        value = clean(value)
         if len(value) < self._shortest:
-            return value  # most strings of an answer: skipped, as they are many
-        token = self._token_spans(value)
-        return REDACTED if token is None else _without_bearer(_redact(value, token))
+            return clean(value)  # most strings of an answer: skipped, as they are many
+        if self._known_unchanged(value):
+            return value
+        cleaned = clean(value)
+        token = self._token_spans(cleaned)
+        shown = REDACTED if token is None else _without_bearer(_redact(cleaned, token))
+        if shown == value and self._secrets is None:  # without secrets, as text() would have it
+            self._remember_unchanged(value)
+        return shown
+
+    def _known_unchanged(self, value: str) -> bool:
+        return len(value) <= _REMEMBERED_LENGTH and value in self._unchanged
+
+    def _remember_unchanged(self, value: str) -> None:
+        if len(value) > _REMEMBERED_LENGTH:
+            return
+        if len(self._unchanged) >= _REMEMBERED_COUNT:
+            self._unchanged.clear()  # answers have moved on: start again
+        self._unchanged[value] = None
 
     def _token_spans(self, value: str) -> list[tuple[int, int]] | None:
         """Where the token is in ``value``; None when only percent-decoding the rest of it shows

@@ -8,8 +8,8 @@ import pytest
 from pulumi.output import Unknown
 
 from northflank_emulator.schema import validate_deployment_body
+from pulumi_northflank_provider.declaration import Problem
 from pulumi_northflank_provider.job_deployment import BODY
-from pulumi_northflank_provider.wire import Problem
 
 IDS = {"projectId": "demo-project", "jobId": "db-migrate"}
 
@@ -52,7 +52,7 @@ def test_documented_examples_are_valid_and_sent_verbatim(body: dict[str, Any]) -
 def test_the_request_body_drops_path_parameters_provider_and_read_only_outputs() -> None:
     bag = {**IDS, **DOC_EXTERNAL, "__provider": "blob", "registryProvider": "dockerhub"}
     assert BODY.to_request(bag) == DOC_EXTERNAL
-    assert BODY.managed(bag) == {**IDS, **DOC_EXTERNAL}
+    assert BODY.inputs_of(bag) == {**IDS, **DOC_EXTERNAL}
 
 
 def test_a_declaration_with_nothing_to_manage_is_refused_saying_what_to_add() -> None:
