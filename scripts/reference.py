@@ -14,6 +14,7 @@ from pulumi_northflank_provider.declaration import (
     Block,
     Choice,
     Declaration,
+    Field,
     Flag,
     Integer,
     JsonList,
@@ -27,6 +28,7 @@ from pulumi_northflank_provider.declaration import (
 )
 from pulumi_northflank_provider.job_deployment import BODY, JOB_DEPLOYMENT
 from pulumi_northflank_provider.job_run import JOB_RUN
+from pulumi_northflank_provider.job_settings import JOB_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "reference.md"
@@ -133,6 +135,8 @@ def render() -> str:
         *job_deployment_section(),
         "",
         *job_run_section(),
+        "",
+        *job_settings_section(),
     ]
     return "\n".join(lines) + "\n"
 
@@ -191,7 +195,7 @@ def enum_line(choice: Choice | None, what: str) -> list[str]:
 
 def job_deployment_section() -> list[str]:
     lines = resource_header(JOB_DEPLOYMENT)
-    lines += arguments_table(BODY.path_params, JOB_DEPLOYMENT)
+    lines += arguments_table((*BODY.path_params, *BODY.properties), JOB_DEPLOYMENT)
     for block in BODY.blocks:
         lines.append(
             row(
@@ -207,6 +211,9 @@ def job_deployment_section() -> list[str]:
         source = f"`{variant.source}`" if variant.source else "neither `external` nor `internal`"
         allowed = ", ".join(f"`{k}`" for k in sorted(variant.allows))
         lines.append(f"- {variant.name}: {source}, with {allowed}")
+    for p in BODY.properties:
+        if isinstance(p, Field):
+            lines += enum_line(_choice(p.rules), f"`{python_name(p.key)}`")
     lines += outputs_table(JOB_DEPLOYMENT)
     for block in BODY.blocks:
         name = f"{block.type_name}Args"
@@ -233,6 +240,43 @@ def job_run_section() -> list[str]:
     lines += outputs_table(JOB_RUN)
     for computed in JOB_RUN.computed:
         lines += enum_line(computed.choice, f"`{python_name(computed.key)}`")
+    return lines
+
+
+def job_settings_section() -> list[str]:
+    lines = resource_header(JOB_SETTINGS)
+    body = JOB_SETTINGS.body
+    lines += arguments_table((*body.path_params, *body.properties), JOB_SETTINGS)
+    for block in body.blocks:
+        lines.append(
+            row(
+                f"`{block.key}`",
+                f"`{block.key}`",
+                "no",
+                "an object",
+                text(block.description, block.key),
+            )
+        )
+    lines += outputs_table(JOB_SETTINGS)
+    for p in body.properties:
+        lines += (
+            enum_line(_choice(p.rules), f"`{python_name(p.key)}`") if isinstance(p, Field) else []
+        )
+    for block in body.blocks:
+        name = f"{block.type_name}Args"
+        lines += [
+            "",
+            f"## `{name}`",
+            "",
+            md(text(block.type_description, block.type_name)),
+            "",
+            f"Also accepted as a dict (`{name}Dict`) with the same snake_case keys; read back "
+            f"as `outputs.{block.type_name}`.",
+            "",
+            *arguments_table(block.fields, JOB_SETTINGS, block),
+        ]
+        for f in block.fields:
+            lines += enum_line(_choice(f.rules), f"`{python_name(f.key)}`")
     return lines
 
 

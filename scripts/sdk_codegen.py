@@ -31,10 +31,12 @@ from pulumi_northflank_provider.declaration import (
 )
 from pulumi_northflank_provider.job_deployment import JOB_DEPLOYMENT
 from pulumi_northflank_provider.job_run import JOB_RUN
+from pulumi_northflank_provider.job_settings import JOB_SETTINGS
 
 DECLARATIONS: tuple[tuple[Declaration, str], ...] = (
     (JOB_DEPLOYMENT, "job_deployment"),
     (JOB_RUN, "job_run"),
+    (JOB_SETTINGS, "job_settings"),
 )
 #: Resources whose program values need more than a rename (see ``_program_values``).
 PROGRAM_VALUES = {"JobRun": "job_run"}
@@ -76,6 +78,10 @@ def enum_uses() -> dict[str, tuple[Choice, str]]:
     (``DockerRuntimeArgs.config_type``)."""
     found: dict[str, tuple[Choice, str]] = {}
     for declaration, _ in DECLARATIONS:
+        for p in declaration.body.properties:
+            choice = choice_of(p.rules) if isinstance(p, Field) else None
+            if choice and choice.enum:
+                found[choice.enum] = (choice, f"{declaration.name}.{python_name(p.key)}")
         for block in declaration.body.blocks:
             for f in block.fields:
                 choice = choice_of(f.rules)
@@ -89,7 +95,8 @@ def enum_uses() -> dict[str, tuple[Choice, str]]:
 
 
 def member_name(value: str) -> str:
-    return python_name(value).upper()
+    """``customCommand`` -> ``CUSTOM_COMMAND``, ``cd-promote`` -> ``CD_PROMOTE``."""
+    return re.sub(r"\W", "_", python_name(value)).upper()
 
 
 def param_doc(text: str, name: str) -> list[str]:
@@ -206,7 +213,7 @@ def block_arguments(block: Block) -> list[Argument]:
 
 
 def computed_output(computed: Computed) -> Argument:
-    base = "bool" if computed.kind == "boolean" else "str"
+    base = {"boolean": "bool", "object": "dict[str, Any]"}.get(computed.kind, "str")
     if computed.choice and computed.choice.enum:
         base = computed.choice.enum
     return Argument(computed.key, base, base, not computed.optional, computed.description)
@@ -338,13 +345,7 @@ def resource_module(declaration: Declaration, module: str) -> str:
     name = declaration.name
     arguments = ordered(resource_arguments(declaration))
     block_types = [b.type_name for b in declaration.body.blocks]
-    used_enums = sorted(
-        {
-            c.choice.enum
-            for c in declaration.computed
-            if c.choice is not None and c.choice.enum is not None
-        }
-    )
+    used_enums = sorted(enums())  # the formatter drops those a resource does not use
     first = declaration.description.split("\n")[0].split(": ")[0].rstrip(".")
     summary = paragraphs(f"``{name}``: {docstring_text(first)}.")
     imports = [

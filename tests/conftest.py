@@ -121,6 +121,10 @@ class JobRef:
         """As the dashboard would: no validation, no Pulumi."""
         return self._control("POST", "/deployment", body)
 
+    def change_settings_out_of_band(self, settings: dict[str, Any]) -> Any:
+        """As the dashboard would: PATCH the job's settings, no validation, no Pulumi."""
+        return self._control("PATCH", "/settings", settings)
+
     def push_commit(self) -> str:
         return str(self._control("POST", "/commits")["deployedSHA"])
 

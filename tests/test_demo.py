@@ -39,7 +39,7 @@ def test_the_walkthrough_shows_up_refresh_and_an_update_through_the_real_plugin(
     assert '+ external: {"imagePath": "ghcr.io/acme/migrate:1.4.2"' in create
     assert "engine calls: Check, Create" in create
     assert "db-migrate  no drift" in refresh and "engine calls: Read" in refresh
-    assert refresh.count("read back: ") == 2  # registryProvider and privateImage
+    assert refresh.count("read back: ") == 3  # registryProvider, privateImage and liveSource
     assert update.startswith("pulumi config set image ghcr.io/acme/migrate:1.5.0 && pulumi up")
     assert "db-migrate  update  [diff: ~external]" in update
     assert '"imagePath": "ghcr.io/acme/migrate:1.5.0"' in update

@@ -203,6 +203,13 @@ def test_get_reads_an_existing_deployment_without_declaring_it(
         "docker": {"configType": "customCommand", "customCommand": "run"},
         "registryProvider": "github",
         "privateImage": True,
+        "liveSource": {
+            "external": {
+                "imagePath": "acme/worker:3.1.0",
+                "registryProvider": "github",
+                "privateImage": True,
+            }
+        },
         "__provider": PROVIDER,
     }
     assert api_calls.count() == 1

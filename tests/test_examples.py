@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import runpy
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pytest
@@ -13,7 +14,23 @@ from northflank_emulator.schema import validate_deployment_body
 from pulumi_northflank_provider.job_deployment import BODY
 from pulumi_northflank_provider.job_run import JOB_RUN
 
+from .conftest import load_file
 from .test_sdk import RUN_TYPE, TYPE, Recorder
+
+SETTINGS_TYPE = "pulumi-python:dynamic/northflank:JobSettings"
+pack = load_file(
+    Path(__file__).resolve().parents[1] / "policies" / "northflank" / "__main__.py",
+    "northflank_policy_pack_for_examples",
+)
+
+
+def stack_of(recorder: Recorder) -> list[Any]:
+    """The registered resources as the policy pack's stack rules see them."""
+    return [
+        pack.StackResource(r.typ, f"urn:pulumi:test::p::{r.typ}::{r.name}", recorder.inputs(i))
+        for i, r in enumerate(recorder.resources)
+    ]
+
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = {
@@ -49,11 +66,12 @@ EXAMPLES = {
 
 COMPOSED = {"docker-image", "stack-reference"}  # need other providers' mocks: test_composition.py
 WITH_A_RUN = {"migrate-on-deploy"}  # tested below
+WITH_SETTINGS = {"ci-owns-image"}  # tested below
 
 
 def test_every_example_is_covered() -> None:
     programs = {p.parent.name for p in (ROOT / "examples").glob("*/__main__.py")}
-    assert programs == set(EXAMPLES) | COMPOSED | WITH_A_RUN
+    assert programs == set(EXAMPLES) | COMPOSED | WITH_A_RUN | WITH_SETTINGS
     assert "main: examples/quickstart/" in (ROOT / "Pulumi.yaml").read_text()
 
 
@@ -89,12 +107,57 @@ def test_migrate_on_deploy_runs_the_job_after_its_deployment() -> None:
         program()
     finally:
         pulumi.runtime.set_all_config({})
-    deployment, run = recorder.resources
-    assert (deployment.typ, run.typ) == (TYPE, RUN_TYPE)
+    deployment, settings, run = recorder.resources
+    assert (deployment.typ, settings.typ, run.typ) == (TYPE, SETTINGS_TYPE, RUN_TYPE)
+    assert recorder.inputs(1)["runOnSourceChange"] == "never"  # no double run
+    assert pack.double_run_violations(stack_of(recorder)) == []
+    assert pack.undeclared_settings_violations(stack_of(recorder)) == []
     deployed = recorder.inputs(0)
     assert BODY.validate(deployed) == []
-    inputs = recorder.inputs(1)
+    inputs = recorder.inputs(2)
     assert inputs["triggers"] == [deployed["external"], deployed["docker"]]
     environment = rpc.unwrap_rpc_secret(inputs["environment"])  # secret: it holds the database URL
     assert environment == {"MIGRATE_TARGET": "head", "DATABASE_URL": "postgres://db/shop"}
     assert JOB_RUN.body.validate({**inputs, "environment": environment}) == []
+
+
+def test_ci_owns_image_leaves_the_source_to_ci_and_declares_the_settings() -> None:
+    recorder = Recorder()
+    pulumi.runtime.set_mocks(recorder, project="northflank-ci", stack="test", preview=False)
+
+    @pulumi.runtime.test
+    def program() -> None:
+        runpy.run_path(
+            str(ROOT / "examples" / "ci-owns-image" / "__main__.py"), run_name="__main__"
+        )
+
+    program()
+    deployment, settings = recorder.resources
+    assert (deployment.typ, settings.typ) == (TYPE, SETTINGS_TYPE)
+    inputs = recorder.inputs(0)
+    assert inputs["sourceManagedBy"] == "ci"
+    assert BODY.validate(inputs) == []
+    assert recorder.inputs(1) == {
+        "projectId": "demo-project",
+        "jobId": "db-migrate",
+        "backoffLimit": 0,
+        "activeDeadlineSeconds": 3600,
+        "runOnSourceChange": "never",
+    }
+
+
+def test_a_job_run_without_never_is_flagged_by_the_policy_pack() -> None:
+    """The first program of the issue: a JobRun of a job that Northflank runs too."""
+    recorder = Recorder()
+    pulumi.runtime.set_mocks(recorder, project="northflank-double", stack="test", preview=False)
+
+    @pulumi.runtime.test
+    def program() -> None:
+        import pulumi_northflank as northflank
+
+        northflank.JobSettings("s", project_id="p", job_id="j", run_on_source_change="always")
+        northflank.JobRun("r", project_id="p", job_id="j")
+
+    program()
+    [(urn, message)] = pack.double_run_violations(stack_of(recorder))
+    assert urn.endswith("::r") and "run_on_source_change='never'" in message

@@ -21,12 +21,17 @@ import pulumi_northflank as northflank
 from pulumi_northflank_provider import package_schema
 from pulumi_northflank_provider.declaration import Declaration
 from pulumi_northflank_provider.job_deployment import BODY, JOB_DEPLOYMENT
+from pulumi_northflank_provider.job_settings import JOB_SETTINGS
 
 from .conftest import load_file
 
 ROOT = Path(__file__).resolve().parents[1]
 METASCHEMA = ROOT / "tests" / "data" / "pulumi-package-metaschema.json"
-RESOURCES: dict[str, Any] = {"JobDeployment": northflank.JobDeployment, "JobRun": northflank.JobRun}
+RESOURCES: dict[str, Any] = {
+    "JobDeployment": northflank.JobDeployment,
+    "JobRun": northflank.JobRun,
+    "JobSettings": northflank.JobSettings,
+}
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +155,7 @@ def _required(cls: type, python: str) -> bool:
         ("InternalDeployment", northflank.InternalDeploymentArgs),
         ("DockerRuntime", northflank.DockerRuntimeArgs),
         ("BuildpackRuntime", northflank.BuildpackRuntimeArgs),
+        ("CronSettings", northflank.CronSettingsArgs),
     ],
 )
 def test_each_block_type_has_the_same_fields_in_the_sdk_and_the_schema(
@@ -174,7 +180,7 @@ def test_closed_sets_are_str_enums_in_the_sdk_and_enums_in_the_schema() -> None:
         assert all(isinstance(member, str) for member in enum)
 
 
-@pytest.mark.parametrize("declaration", [JOB_DEPLOYMENT])
+@pytest.mark.parametrize("declaration", [JOB_DEPLOYMENT, JOB_SETTINGS])
 def test_each_argument_is_described_alike_in_the_keyword_and_the_args_forms(
     declaration: Declaration,
 ) -> None:

@@ -46,8 +46,14 @@ def test_create_update_refresh_delete(engine: Engine, job: JobRef, api_calls: Ap
         "privateImage": True,
     }
     assert job.live()["docker"] == MIGRATE["docker"]
-    # outputs carry every input (and the provider), so the next diff compares like with like
-    assert state.outputs == {**job.inputs, **MIGRATE, "__provider": PROVIDER}
+    # outputs carry every input (and the provider), so the next diff compares like with like,
+    # and the source just deployed
+    assert state.outputs == {
+        **job.inputs,
+        **MIGRATE,
+        "liveSource": {"external": MIGRATE["external"]},
+        "__provider": PROVIDER,
+    }
 
     # pulumi up again, unchanged: no update, no HTTP
     same = engine.up("migrate", {**job.inputs, **MIGRATE}, state)

@@ -236,10 +236,18 @@ def test_the_policies_match_only_job_deployments() -> None:
 def test_names_defaults_and_config_schemas() -> None:
     assert pack.JOB_DEPLOYMENT == TYPE
     policies = {policy.name: policy for policy in pack.POLICIES}
-    assert set(policies) == {"northflank-image-pinned", "northflank-allowed-credentials"}
-    for policy in policies.values():
-        assert isinstance(policy, ResourceValidationPolicy)
-        assert policy.enforcement_level == EnforcementLevel.ADVISORY
+    assert set(policies) == {
+        "northflank-image-pinned",
+        "northflank-allowed-credentials",
+        "northflank-no-double-runs",
+        "northflank-job-run-settings-declared",
+    }
+    for name in ("northflank-image-pinned", "northflank-allowed-credentials"):
+        assert isinstance(policies[name], ResourceValidationPolicy)
+        assert policies[name].enforcement_level == EnforcementLevel.ADVISORY
+    assert policies["northflank-no-double-runs"].enforcement_level == EnforcementLevel.MANDATORY
+    advisory = policies["northflank-job-run-settings-declared"]
+    assert advisory.enforcement_level == EnforcementLevel.ADVISORY
     pinned = policies["northflank-image-pinned"].config_schema
     assert pinned is not None
     assert pinned.properties["require"]["enum"] == ["digest", "tag"]
@@ -339,9 +347,12 @@ def test_the_pack_serves_its_policies_when_run_as_the_cli_runs_it() -> None:
             assert set(declared_policies) == {
                 "northflank-image-pinned",
                 "northflank-allowed-credentials",
+                "northflank-no-double-runs",
+                "northflank-job-run-settings-declared",
             }
-            for policy in declared_policies.values():
-                assert policy.enforcementLevel == analyzer_pb2.ADVISORY
+            assert declared_policies["northflank-no-double-runs"].enforcementLevel == (
+                analyzer_pb2.MANDATORY
+            )
             schema = declared_policies["northflank-image-pinned"].configSchema.properties
             assert list(schema["require"]["enum"]) == ["digest", "tag"]
 
@@ -353,7 +364,57 @@ def test_the_pack_serves_its_policies_when_run_as_the_cli_runs_it() -> None:
                 name="job",
             )
             response = analyzer.Analyze(request, timeout=30)
-            assert {d.policyName for d in response.diagnostics} == set(declared_policies)
+            assert {d.policyName for d in response.diagnostics} == {
+                "northflank-image-pinned",
+                "northflank-allowed-credentials",
+            }
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+RUN = "pulumi-python:dynamic/northflank:JobRun"
+SETTINGS = "pulumi-python:dynamic/northflank:JobSettings"
+JOB = {"projectId": "shop", "jobId": "db-migrate"}
+
+
+def stack(*resources: tuple[str, dict[str, Any]]) -> list[Any]:
+    return [
+        pack.StackResource(kind, f"urn:pulumi:t::p::{kind}::r{n}", props)
+        for n, (kind, props) in enumerate(resources)
+    ]
+
+
+def test_a_job_run_of_a_job_that_northflank_also_runs_is_a_mandatory_violation() -> None:
+    double = stack((SETTINGS, {**JOB, "runOnSourceChange": "always"}), (RUN, JOB))
+    [(urn, message)] = pack.double_run_violations(double)
+    assert urn.endswith("::r1") and "run_on_source_change='never'" in message
+    assert pack.undeclared_settings_violations(double) == []
+    single = stack((SETTINGS, {**JOB, "runOnSourceChange": "never"}), (RUN, JOB))
+    assert pack.double_run_violations(single) == []
+    assert pack.undeclared_settings_violations(single) == []
+
+
+def test_a_job_run_whose_job_has_no_settings_is_an_advisory_violation_naming_the_fix() -> None:
+    alone = stack((RUN, JOB), (SETTINGS, {"projectId": "shop", "jobId": "other"}))
+    assert pack.double_run_violations(alone) == []
+    [(urn, message)] = pack.undeclared_settings_violations(alone)
+    assert urn.endswith("::r0") and "JobSettings(..., run_on_source_change='never')" in message
+
+
+def test_the_stack_policies_through_the_analyzer() -> None:
+    analyzer: Any = _PolicyAnalyzerServicer(
+        "northflank", "0.1.0", list(pack.POLICIES), EnforcementLevel.ADVISORY
+    )
+    resources = [
+        analyzer_pb2.AnalyzerResource(
+            type=kind, properties=struct(props), urn=f"urn:pulumi:t::p::{kind}::r{n}", name=f"r{n}"
+        )
+        for n, (kind, props) in enumerate(
+            [(SETTINGS, {**JOB, "runOnSourceChange": "always"}), (RUN, JOB)]
+        )
+    ]
+    response = analyzer.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=resources), None)
+    assert {(d.policyName, d.enforcementLevel, d.urn) for d in response.diagnostics} == {
+        ("northflank-no-double-runs", analyzer_pb2.MANDATORY, f"urn:pulumi:t::p::{RUN}::r1")
+    }

@@ -31,6 +31,7 @@ from pulumi.runtime.proto import provider_pb2_grpc
 from pulumi_northflank._arguments import GET_NEEDS_PULUMI
 from pulumi_northflank_provider.job_deployment import JobDeploymentProvider
 from pulumi_northflank_provider.job_run import JobRunProvider
+from pulumi_northflank_provider.job_settings import JobSettingsProvider
 
 
 def installed_pulumi_version() -> tuple[int, int]:
@@ -58,6 +59,9 @@ JOB_DEPLOYMENT = Kind(
     "pulumi-python:dynamic/northflank:JobDeployment", serialize_provider(JobDeploymentProvider())
 )
 JOB_RUN = Kind("pulumi-python:dynamic/northflank:JobRun", serialize_provider(JobRunProvider()))
+JOB_SETTINGS = Kind(
+    "pulumi-python:dynamic/northflank:JobSettings", serialize_provider(JobSettingsProvider())
+)
 TYPE, PROVIDER = JOB_DEPLOYMENT.type, JOB_DEPLOYMENT.provider  # the first resource's, as before
 
 

@@ -77,6 +77,10 @@ class ControlHandlers:
         self.backend.set_deployment(project, job, json_body(self.body))
         return self.backend.job(project, job).deployment_view()
 
+    def change_settings(self, project: str, job: str) -> Any:
+        """As the dashboard would: no validation."""
+        return dict(self.backend.patch_settings(project, job, json_body(self.body)).settings)
+
     def push_commit(self, project: str, job: str) -> Any:
         self.backend.job(project, job)
         return {"deployedSHA": self.backend.push_commit(project, job)}

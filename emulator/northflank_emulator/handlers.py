@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 from . import routes
 from .exceptions import ApiFailure, state_refusals
 from .models import RUN_PERMISSION, UNKNOWN_TEAM, Backend
-from .schema import validate_deployment_body, validate_run_body
+from .schema import validate_deployment_body, validate_run_body, validate_settings_body
 
 #: The query parameters of GET .../runs: (default, smallest, largest or None).
 PAGE_PARAMETERS = {"per_page": (50, 1, 100), "page": (1, 1, None)}
@@ -81,6 +81,14 @@ class ApiHandlers:
 
     def get_job(self, _team: str | None, project: str, job: str) -> Any:
         return self.backend.job(project, job).job_view()
+
+    def patch_job(self, _team: str | None, project: str, job: str) -> Any:
+        _require(self.write, "Project > Jobs > General > Update")
+        body = json_body(self.body)
+        self.backend.job(project, job)
+        _refuse_invalid(validate_settings_body(body))
+        patched = self.backend.patch_settings(project, job, body.get("settings", {}))
+        return {**patched.job_view(), "settings": dict(patched.settings)}
 
     def get_project(self, _team: str | None, project: str) -> Any:
         self.backend.project(project)

@@ -51,6 +51,14 @@ REGISTRY_PROVIDERS: tuple[tuple[str, str], ...] = (
 #: first (by start) is assumed. ``Backend.runs`` reads it on every call, so a test may flip it.
 RUNS_NEWEST_FIRST = True
 
+#: A new job's settings. UNCONFIRMED: Northflank's defaults for a job created without them.
+DEFAULT_JOB_SETTINGS: dict[str, Any] = {
+    "backoffLimit": 0,
+    "activeDeadlineSeconds": 600,
+    "runOnSourceChange": "never",
+    "cron": None,
+}
+
 #: How a script may end a run (a run's ``status`` is one of these or ``RUNNING``).
 RUN_OUTCOMES = ("SUCCESS", "FAILED")
 
@@ -95,6 +103,8 @@ class Job:
     docker: dict[str, Any] = field(default_factory=lambda: {"configType": "default"})
     buildpack: dict[str, Any] = field(default_factory=lambda: {"configType": "default"})
     commits: int = 0  # new commits pushed to the build's branch (moves deployedSHA under "latest")
+    #: As PATCH job sets them, in request form (``concurrencyPolicy`` lower case).
+    settings: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_JOB_SETTINGS))
 
     @property
     def app_id(self) -> str:
@@ -133,22 +143,50 @@ class Job:
             data["internal"] = self._internal_view()
         return data
 
+    @property
+    def source(self) -> tuple[Any, Any]:
+        return (self.external, self.internal)
+
+    def patch_settings(self, settings: Mapping[str, Any]) -> None:
+        """What PATCH job does to its settings: each field sent replaces the one kept, ``cron``
+        field by field (UNCONFIRMED: the client's types mark each optional, which suggests it)."""
+        for key, value in settings.items():
+            if key == "cron" and isinstance(value, Mapping):
+                self.settings["cron"] = {**(self.settings.get("cron") or {}), **value}
+            else:
+                self.settings[key] = value
+
+    def settings_view(self) -> dict[str, Any]:
+        """``settings`` as GET job reports them: no ``runOnSourceChange`` (not in its type),
+        ``concurrencyPolicy`` capitalised, ``cron.suspended`` only at the top level."""
+        view: dict[str, Any] = {
+            k: self.settings.get(k) for k in ("backoffLimit", "activeDeadlineSeconds")
+        }
+        cron = self.settings.get("cron")
+        if cron:
+            reported = {"schedule": cron.get("schedule")}
+            if cron.get("concurrencyPolicy"):
+                reported["concurrencyPolicy"] = str(cron["concurrencyPolicy"]).capitalize()
+            view["cron"] = reported
+        return view
+
     def job_view(self) -> dict[str, Any]:
         """GET .../jobs/{jobId}: runtime settings, but no image or build source."""
+        cron = self.settings.get("cron") or {}
         return {
             "id": self.id,
             "appId": self.app_id,
             "name": self.name,
             "projectId": self.project_id,
-            "jobType": "manual",
+            "jobType": "cron" if cron.get("schedule") else "manual",
             "createdAt": self.created_at,
             "tags": [],
             "disabledCI": False,
             "disabledCD": False,
             "deployment": {"region": "europe-west", **self._runtime_view()},
             "billing": {"deploymentPlan": "nf-compute-20"},
-            "suspended": False,
-            "settings": {"backoffLimit": 0, "activeDeadlineSeconds": 600},
+            "suspended": bool(cron.get("suspended", False)),
+            "settings": self.settings_view(),
             "cluster": {"id": "nf-europe-west", "name": "nf-europe-west"},
         }
 
@@ -421,7 +459,10 @@ class Backend:
     ) -> Job:
         with self.lock:
             job = Job(project_id, job_id, name or job_id, _now())
-            job.apply(deployment or {"external": {"imagePath": "nginx:latest"}})
+            # None: an image, as a job made in the dashboard has; {}: nothing deployed yet.
+            job.apply(
+                {"external": {"imagePath": "nginx:latest"}} if deployment is None else deployment
+            )
             self.add_project(project_id)
             self.projects[project_id][job_id] = job
             self._forget_runs(project_id, job_id)  # a new job has no runs, even if it reuses an ID
@@ -436,10 +477,24 @@ class Backend:
             self._save()
 
     def set_deployment(self, project_id: str, job_id: str, body: Mapping[str, Any]) -> None:
-        """A deployment change, through the API or out of band (as the dashboard would)."""
+        """A deployment change, through the API or out of band (as the dashboard would). A job
+        whose ``runOnSourceChange`` is ``always`` runs when its source changes, as Northflank's
+        do (``cd-promote`` runs only on a pipeline promotion, which the emulator has not)."""
         with self.lock:
-            self.job(project_id, job_id).apply(body)
+            job = self.job(project_id, job_id)
+            before = job.source
+            job.apply(body)
+            if job.source != before and job.settings.get("runOnSourceChange") == "always":
+                self.start_run(project_id, job_id)
             self._save()
+
+    def patch_settings(self, project_id: str, job_id: str, settings: Mapping[str, Any]) -> Job:
+        """PATCH job's ``settings``, through the API or out of band."""
+        with self.lock:
+            job = self.job(project_id, job_id)
+            job.patch_settings(settings)
+            self._save()
+            return job
 
     def push_commit(self, project_id: str, job_id: str) -> str:
         """A new commit on the build's branch: auto-deploys when buildSHA is ``latest``."""

@@ -5,7 +5,10 @@ API routes (``handlers.ApiHandlers``); each project route also answers under
 
 * ``POST /v1/projects/{projectId}/jobs/{jobId}/deployment``
 * ``GET  /v1/projects/{projectId}/jobs/{jobId}/deployment``
-* ``GET  /v1/projects/{projectId}/jobs/{jobId}``
+* ``GET  /v1/projects/{projectId}/jobs/{jobId}``: the job, with its ``settings`` as GET job reports
+  them (see ``models.Job.settings_view``)
+* ``PATCH /v1/projects/{projectId}/jobs/{jobId}``: ``{"settings": {...}}`` merged into the job's
+  settings, answered with the job and its settings in request form
 * ``GET  /v1/projects/{projectId}``
 * ``POST /v1/projects/{projectId}/jobs/{jobId}/runs``: start a run (body: ``runtimeEnvironment``
   and the objects ``runtimeFiles``, ``dockerSecretMounts``, ``billing``, ``deployment``; all
@@ -22,9 +25,11 @@ API routes (``handlers.ApiHandlers``); each project route also answers under
 Control routes for tests and the demo, under ``/_emulator`` (``control.ControlHandlers``; no auth,
 see ``server`` for why they are served on loopback only): ``GET/DELETE /requests``, ``GET /state``,
 ``PUT/DELETE /projects/{p}`` (create or delete a project), ``PUT/DELETE /projects/{p}/jobs/{j}``
-(create or delete a job), ``POST /projects/{p}/jobs/{j}/deployment`` (an out-of-band change, as the
-dashboard makes), ``POST /projects/{p}/jobs/{j}/commits`` (a new commit on the build's branch),
-``PUT /projects/{p}/jobs/{j}/run-script`` (how the job's future runs go: ``{"seconds", "outcome",
+(create or delete a job; ``{"deployment": {}}`` for one with nothing deployed), ``POST
+/projects/{p}/jobs/{j}/deployment`` (an out-of-band change, as the dashboard makes), ``PATCH
+/projects/{p}/jobs/{j}/settings`` (the settings changed in the dashboard), ``POST
+/projects/{p}/jobs/{j}/commits`` (a new commit on the build's branch), ``PUT
+/projects/{p}/jobs/{j}/run-script`` (how the job's future runs go: ``{"seconds", "outcome",
 "logs"}``, see ``models.RunScript``), ``GET /projects/{p}/jobs/{j}/runs`` (the job's runs with the
 ``runtimeEnvironment`` each was started with), ``POST/DELETE /faults`` (scripted failures: see
 ``faults.Fault``).
@@ -55,6 +60,7 @@ API_ROUTES = [
     Route("POST", re.compile(_JOB + r"/deployment$"), "post_deployment"),
     Route("GET", re.compile(_JOB + r"/deployment$"), "get_deployment"),
     Route("GET", re.compile(_JOB + r"$"), "get_job"),
+    Route("PATCH", re.compile(_JOB + r"$"), "patch_job"),
     Route("POST", re.compile(_JOB + r"/runs$"), "post_run"),
     Route("GET", re.compile(_JOB + r"/runs$"), "get_runs"),
     Route("GET", re.compile(_JOB + rf"/runs/{_SEGMENT}$"), "get_run"),
@@ -76,6 +82,7 @@ CONTROL_ROUTES = [
     Route("PUT", re.compile(_CONTROL_JOB + r"$"), "put_job"),
     Route("DELETE", re.compile(_CONTROL_JOB + r"$"), "delete_job"),
     Route("POST", re.compile(_CONTROL_JOB + r"/deployment$"), "change_deployment"),
+    Route("PATCH", re.compile(_CONTROL_JOB + r"/settings$"), "change_settings"),
     Route("POST", re.compile(_CONTROL_JOB + r"/commits$"), "push_commit"),
     Route("PUT", re.compile(_CONTROL_JOB + r"/run-script$"), "put_run_script"),
     Route("GET", re.compile(_CONTROL_JOB + r"/runs$"), "runs"),

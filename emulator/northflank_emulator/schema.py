@@ -144,3 +144,46 @@ def validate_run_body(body: Any) -> list[tuple[str, str]]:
             if not isinstance(value, str)
         ]
     return errors
+
+
+#: ``PatchJobRequestSettings`` of Northflank's Python client 2.1.0 (the settings part of PATCH
+#: job), as rules: types and enums. Ranges are not published: any whole number >= 0 is taken.
+SETTINGS_ENUMS = {
+    "runOnSourceChange": ("never", "cd-promote", "always"),
+    "cron.concurrencyPolicy": ("allow", "forbid", "replace"),
+}
+
+
+def validate_settings_body(body: Any) -> list[tuple[str, str]]:
+    """The problems of a PATCH job body's ``settings`` (other top-level fields are accepted)."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("settings", {}), Mapping):
+        return [("settings", "must be an object")]
+    settings = body.get("settings", {})
+    errors: list[tuple[str, str]] = []
+    for key in ("backoffLimit", "activeDeadlineSeconds"):
+        value = settings.get(key)
+        nullable = key == "activeDeadlineSeconds"
+        if key in settings and not (
+            (nullable and value is None)
+            or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
+        ):
+            errors.append((f"settings.{key}", "must be a whole number >= 0"))
+    if (
+        "runOnSourceChange" in settings
+        and settings["runOnSourceChange"] not in SETTINGS_ENUMS["runOnSourceChange"]
+    ):
+        errors.append(("settings.runOnSourceChange", "must be one of never, cd-promote, always"))
+    cron = settings.get("cron")
+    if cron is not None:
+        if not isinstance(cron, Mapping):
+            return [*errors, ("settings.cron", "must be an object")]
+        if "schedule" in cron and not isinstance(cron["schedule"], (str, type(None))):
+            errors.append(("settings.cron.schedule", "must be a string"))
+        if "suspended" in cron and not isinstance(cron["suspended"], bool):
+            errors.append(("settings.cron.suspended", "must be a boolean"))
+        policy = cron.get("concurrencyPolicy")
+        if "concurrencyPolicy" in cron and policy not in SETTINGS_ENUMS["cron.concurrencyPolicy"]:
+            errors.append(
+                ("settings.cron.concurrencyPolicy", "must be one of allow, forbid, replace")
+            )
+    return errors

@@ -22,6 +22,15 @@ migrate = northflank.JobDeployment(
     ),
 )
 
+# Northflank must not run the job itself when its image changes: the JobRun below runs it, once.
+settings = northflank.JobSettings(
+    "db-migrate-settings",
+    project_id=project_id,
+    job_id=job_id,
+    backoff_limit=0,
+    run_on_source_change="never",
+)
+
 run = northflank.JobRun(
     "db-migrate-run",
     project_id=project_id,
@@ -34,7 +43,7 @@ run = northflank.JobRun(
         "DATABASE_URL": config.get_secret("databaseUrl") or "postgres://localhost/shop",
     },
     timeout_seconds=1800,
-    opts=pulumi.ResourceOptions(depends_on=[migrate]),
+    opts=pulumi.ResourceOptions(depends_on=[migrate, settings]),
 )
 
 pulumi.export("migration", run.status)

@@ -7,8 +7,8 @@ read their config and report what the function returns.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from typing import Any
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any, NamedTuple
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -18,13 +18,17 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from pulumi_northflank_provider.image_ref import Digest, parse
 
-#: The type token pulumi_northflank.JobDeployment registers (a dynamic resource's token).
+#: The type tokens pulumi_northflank's resources register (dynamic resources' tokens).
 JOB_DEPLOYMENT = "pulumi-python:dynamic/northflank:JobDeployment"
+JOB_RUN = "pulumi-python:dynamic/northflank:JobRun"
+JOB_SETTINGS = "pulumi-python:dynamic/northflank:JobSettings"
 
 _DIGEST = Digest()  # the provider's own rule for a digest, so the two never disagree
 
@@ -81,6 +85,90 @@ def credentials_violation(props: Mapping[str, Any], allowed: Collection[str]) ->
     return f"registry credentials {credentials!r} are not one of: {', '.join(sorted(allowed))}"
 
 
+class StackResource(NamedTuple):
+    """What a stack rule needs of a resource: its type, URN and inputs."""
+
+    type: str
+    urn: str
+    props: Mapping[str, Any]
+
+
+def _job(props: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """The job a resource names (team, project, job); None while any part is not known yet."""
+    project, job = _string_at(props, "projectId"), _string_at(props, "jobId")
+    if project is None or job is None:
+        return None
+    return (_string_at(props, "teamId") or "", project, job)
+
+
+def _job_name(job: tuple[str, str, str]) -> str:
+    team = f" of team '{job[0]}'" if job[0] else ""
+    return f"job '{job[2]}' in project '{job[1]}'{team}"
+
+
+def double_run_violations(resources: Iterable[StackResource]) -> list[tuple[str, str]]:
+    """(URN, message) for each JobRun whose job's declared JobSettings let Northflank run the job
+    itself when its source changes: the JobRun then runs it a second time."""
+    resources = list(resources)
+    auto_runs = {
+        job: value
+        for r in resources
+        if r.type == JOB_SETTINGS
+        and (job := _job(r.props)) is not None
+        and (value := _string_at(r.props, "runOnSourceChange")) not in (None, "never")
+    }
+    out = []
+    for r in resources:
+        job = _job(r.props) if r.type == JOB_RUN else None
+        if job is not None and job in auto_runs:
+            out.append(
+                (
+                    r.urn,
+                    f"{_job_name(job)} has run_on_source_change={auto_runs[job]!r}: Northflank "
+                    "runs it when its deployment changes, and this JobRun runs it again. Set "
+                    "run_on_source_change='never' in its JobSettings.",
+                )
+            )
+    return out
+
+
+def undeclared_settings_violations(resources: Iterable[StackResource]) -> list[tuple[str, str]]:
+    """(URN, message) for each JobRun whose job has no JobSettings in the stack: nothing says
+    Northflank will not run the job itself as well."""
+    resources = list(resources)
+    declared = {job for r in resources if r.type == JOB_SETTINGS and (job := _job(r.props))}
+    out = []
+    for r in resources:
+        job = _job(r.props) if r.type == JOB_RUN else None
+        if job is not None and job not in declared:
+            out.append(
+                (
+                    r.urn,
+                    f"{_job_name(job)} has no JobSettings in this stack, so nothing says "
+                    "Northflank will not run it itself when its deployment changes (its "
+                    "runOnSourceChange setting). Declare "
+                    "northflank.JobSettings(..., run_on_source_change='never') for it.",
+                )
+            )
+    return out
+
+
+def _stack_resources(args: StackValidationArgs) -> list[StackResource]:
+    return [StackResource(r.resource_type, r.urn, r.props) for r in args.resources]
+
+
+def _validate_no_double_runs(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    for urn, message in double_run_violations(_stack_resources(args)):
+        report_violation(message, urn)
+
+
+def _validate_settings_declared(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
+    for urn, message in undeclared_settings_violations(_stack_resources(args)):
+        report_violation(message, urn)
+
+
 def _validate_image_pinned(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type == JOB_DEPLOYMENT:
         message = image_pin_violation(args.props, str(args.get_config().get("require", "tag")))
@@ -132,7 +220,21 @@ ALLOWED_CREDENTIALS = ResourceValidationPolicy(
     validate=_validate_allowed_credentials,
 )
 
-POLICIES: list[Policy] = [IMAGE_PINNED, ALLOWED_CREDENTIALS]
+NO_DOUBLE_RUNS = StackValidationPolicy(
+    name="northflank-no-double-runs",
+    description="A job that a JobRun starts is not also run by Northflank when its source changes.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_validate_no_double_runs,
+)
+
+RUN_SETTINGS_DECLARED = StackValidationPolicy(
+    name="northflank-job-run-settings-declared",
+    description="A job that a JobRun starts has its JobSettings (runOnSourceChange) in the stack.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_validate_settings_declared,
+)
+
+POLICIES: list[Policy] = [IMAGE_PINNED, ALLOWED_CREDENTIALS, NO_DOUBLE_RUNS, RUN_SETTINGS_DECLARED]
 
 if __name__ == "__main__":  # as the policy engine runs the pack (tests import the policies)
     PolicyPack(name="northflank", policies=POLICIES, enforcement_level=EnforcementLevel.ADVISORY)

@@ -418,14 +418,16 @@ class Body:
             if block.key in bag:
                 out.extend(block.problems(bag[block.key], self.stricter))
         out.extend(self._variant_problems(bag))
-        managed = (*self.blocks, *self.properties)
+        # A property that is only an option (``sourceManagedBy``) manages nothing by itself.
+        managed = (*self.blocks, *(p for p in self.properties if p.sent_as))
         if self.stricter.something_to_manage and not any(m.key in bag for m in managed):
             out.append(Problem("", self._nothing_to_manage(), ours=True))
         return out
 
     def _nothing_to_manage(self) -> str:
-        if self.properties:
-            settings = ", ".join(p.key for p in (*self.properties, *self.blocks))
+        sent = [p.key for p in self.properties if p.sent_as]
+        if sent:
+            settings = ", ".join([*sent, *(b.key for b in self.blocks)])
             return f"nothing to manage: declare at least one of {settings}"
         sources = [v.source for v in self.variants if v.source]
         others = [b.key for b in self.blocks if b.key not in sources]
@@ -520,7 +522,7 @@ class Computed:
     """An output only Northflank sets (``runId``, ``registryProvider``): never an input."""
 
     key: str
-    kind: str  # "string" or "boolean", as the schema names them
+    kind: str  # "string", "boolean" or "object" (any JSON object), as the schema names them
     description: str
     #: Its closed set of values, when it has one (``status``).
     choice: Choice | None = None

@@ -23,6 +23,7 @@ from .declaration import (
     Block,
     Body,
     Choice,
+    Computed,
     Declaration,
     Field,
     Length,
@@ -96,8 +97,26 @@ STRICTER = Stricter(
     something_to_manage=True,
 )
 
+#: Who deploys the job's source: this stack, or anything outside it (CI, a release flow).
+SOURCE_MANAGED_BY = "sourceManagedBy"
+LIVE_SOURCE = "liveSource"
+PULUMI, CI = "pulumi", "ci"
+
 BODY = Body(
     path_params=JOB_PATH_PARAMS,
+    properties=(
+        Field(
+            SOURCE_MANAGED_BY,
+            rules=(Choice((PULUMI, CI), enum="SourceManagedBy"),),
+            description=(
+                "Who deploys the job's source: `pulumi` (the default: the declared {external} "
+                "or {internal} is deployed, and put back when it changes elsewhere) or `ci` "
+                "(anything outside this stack deploys it: CI, a release flow, the dashboard; the "
+                "declared source is only the first deployment of a job that has none, and only "
+                "the runtime blocks are sent after that)."
+            ),
+        ),
+    ),
     blocks=(
         Block(
             "external",
@@ -207,7 +226,16 @@ JOB_DEPLOYMENT = Declaration(
     BODY,
     # Changing these points the resource at another job: replace it, never update in place.
     identity=("teamId", "projectId", "jobId"),
-    computed=readback.READ_ONLY_OUTPUTS,
+    computed=(
+        *readback.READ_ONLY_OUTPUTS,
+        Computed(
+            LIVE_SOURCE,
+            "object",
+            'The deployed source as Northflank reports it (`{{"external": {{...}}}}` or '
+            '`{{"internal": {{...}}}}`), or empty when none is deployed: what CI deployed, with '
+            "{sourceManagedBy} `ci`. Read on create with `ci`, and on every refresh.",
+        ),
+    ),
     description=(
         "Sets which image or build a Northflank job runs, and its docker/buildpack runtime "
         "overrides.\n\n"
@@ -250,16 +278,29 @@ class JobDeploymentProvider(NorthflankProvider):
 
     @expected_failures_as_messages
     def create(self, props: dict[str, Any]) -> CreateResult:
-        self._post(props)
-        return CreateResult(JobTarget.declared(props).resource_id, BODY.inputs_of(props))
+        inputs = BODY.inputs_of(props)
+        if _ci_deploys(inputs):
+            deployed = self._create_around_ci(inputs)
+        else:
+            self._post(inputs)
+            deployed = readback.live_source(BODY.to_request(inputs))  # what was just deployed
+        outs = {**inputs, LIVE_SOURCE: deployed}
+        return CreateResult(JobTarget.declared(props).resource_id, outs)
 
     @expected_failures_as_messages
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        self._post(news, previous=olds)
+        if _ci_deploys(news):
+            self._update_around_ci(BODY.inputs_of(news), BODY.inputs_of(olds))
+            source_kept = True  # what this stack sends never replaces the source
+        else:
+            self._post(news, previous=olds)
+            source_kept = all(olds.get(k) == news.get(k) for k in readback.SOURCES)
         outs = BODY.inputs_of(news)
         # What was read back still describes the job if its source did not change.
-        if all(olds.get(k) == news.get(k) for k in ("external", "internal")):
+        if source_kept:
             outs.update({k: olds[k] for k in JOB_DEPLOYMENT.read_only if k in olds})
+        else:
+            outs[LIVE_SOURCE] = readback.live_source(BODY.to_request(news))
         return UpdateResult(outs)
 
     @expected_failures_as_messages
@@ -285,7 +326,10 @@ class JobDeploymentProvider(NorthflankProvider):
         if adopting:
             outs = {**declared, **readback.as_declared(BODY, live)}
         else:
-            outs = readback.reconcile(BODY, declared, live, log.debug)
+            outs = readback.reconcile(
+                BODY, declared, live, log.debug, source_managed=not _ci_deploys(declared)
+            )
+        outs[LIVE_SOURCE] = readback.live_source(live)
         return ReadResult(JobTarget.declared(declared).resource_id, outs, BODY.inputs_of(outs))
 
     @expected_failures_as_messages
@@ -295,9 +339,53 @@ class JobDeploymentProvider(NorthflankProvider):
             "undeploy a job, so the job keeps its current deployment."
         )
 
+    def _create_around_ci(self, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        """With ``ci``: leave a deployed source alone (send only the runtime blocks), or deploy
+        the declared source as the job's first deployment. The source deployed after it."""
+        target = self._target(inputs)
+        call = target.call("GET", target.deployment_path, "read the deployment", READ_PERMISSION)
+        deployed = readback.live_source(self._client.send(call) or {})
+        if deployed is None:
+            log.info(
+                f"{str(target).capitalize()} deploys nothing yet: deploying the declared "
+                "source as its first deployment (CI deploys the next ones)."
+            )
+            self._post(inputs)
+            return readback.live_source(BODY.to_request(inputs))
+        self._post_runtime(target, _runtime_only(inputs), None)
+        return deployed
+
+    def _update_around_ci(self, inputs: Mapping[str, Any], previous: Mapping[str, Any]) -> None:
+        """With ``ci``: send the runtime blocks that changed (a removed one reset), never the
+        source; a change to the declared source alone sends nothing, and says why."""
+        target = self._target(inputs)
+        if any(inputs.get(k) != previous.get(k) for k in readback.SOURCES):
+            log.info(
+                f"The declared source of {target} changed, but CI deploys its source "
+                "(source_managed_by='ci'): the declared one only matters as the first deployment "
+                "of a job that has none, so it is not sent."
+            )
+        self._post_runtime(target, _runtime_only(inputs), _runtime_only(previous))
+
+    def _post_runtime(
+        self, target: JobTarget, runtime: dict[str, Any], previous: dict[str, Any] | None
+    ) -> None:
+        body = BODY.to_request(runtime, previous)
+        if previous is not None:  # an update: only the blocks that changed, and the resets
+            body = {k: v for k, v in body.items() if previous.get(k) != v or k not in runtime}
+        if not body:
+            log.info(
+                f"Nothing to send for {target}: its source is CI's, and its runtime "
+                "settings are as declared."
+            )
+            return
+        self._send(target, body, runtime)
+
     def _post(self, props: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> None:
         target = self._target(props)
-        body = BODY.to_request(props, previous)
+        self._send(target, BODY.to_request(props, previous), props)
+
+    def _send(self, target: JobTarget, body: dict[str, Any], props: Mapping[str, Any]) -> None:
         if log.debug_enabled():  # only then is the body worth turning into text
             log.debug(f"POST {target.deployment_path} body: {json.dumps(BODY.redacted(body))}")
         call = target.call("POST", target.deployment_path, "set the deployment", UPDATE_PERMISSION)
@@ -317,6 +405,15 @@ DEPRECATION_NOTICE = (
     "Northflank marks the job deployment endpoint deprecated, but it is still the only one that "
     "changes a job's image or build (PATCH job has no deployment field); see the README."
 )
+
+
+def _ci_deploys(props: Mapping[str, Any]) -> bool:
+    return props.get(SOURCE_MANAGED_BY) == CI
+
+
+def _runtime_only(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The declaration without its source: what a body may hold when CI deploys the source."""
+    return {k: v for k, v in props.items() if k not in readback.SOURCES}
 
 
 def describe(body: Mapping[str, Any]) -> str:

@@ -8,6 +8,7 @@ what ``pulumi package add`` reads to write an SDK in another language.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,11 +33,12 @@ from .declaration import (
 )
 from .job_deployment import JOB_DEPLOYMENT
 from .job_run import JOB_RUN
+from .job_settings import JOB_SETTINGS
 
 PACKAGE = "northflank"
 #: Where ``make generate`` writes the schema: beside the provider package, in the plugin folder.
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema.json"
-DECLARATIONS = (JOB_DEPLOYMENT, JOB_RUN)
+DECLARATIONS = (JOB_DEPLOYMENT, JOB_RUN, JOB_SETTINGS)
 
 
 @dataclass(frozen=True)
@@ -212,11 +214,13 @@ def _enum(rules: Iterable[Rule]) -> Choice | None:
 
 
 def _computed(computed: Computed) -> dict[str, Any]:
-    spec: dict[str, Any] = (
-        {"$ref": f"#/types/{token(computed.choice.enum)}"}
-        if computed.choice and computed.choice.enum
-        else {"type": computed.kind}
-    )
+    spec: dict[str, Any]
+    if computed.choice and computed.choice.enum:
+        spec = {"$ref": f"#/types/{token(computed.choice.enum)}"}
+    elif computed.kind == "object":
+        spec = {"type": "object", "additionalProperties": {"$ref": "pulumi.json#/Any"}}
+    else:
+        spec = {"type": computed.kind}
     spec["description"] = schema_text(computed.description)
     return spec
 
@@ -224,6 +228,9 @@ def _computed(computed: Computed) -> dict[str, Any]:
 def _types() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for declaration in DECLARATIONS:
+        for p in declaration.body.properties:
+            if isinstance(p, Field):
+                _add_enum(out, _enum(p.rules), f"{declaration.name}.{p.key}")
         for block in declaration.body.blocks:
             out[token(block.type_name)] = _block_type(block)
             for f in block.fields:
@@ -265,4 +272,6 @@ def _add_enum(types: dict[str, Any], choice: Choice | None, where: str) -> None:
 
 
 def _member(value: str) -> str:
-    return value[:1].upper() + value[1:]
+    """An enum value's name in other languages: ``customCommand`` -> ``CustomCommand``,
+    ``cd-promote`` -> ``CdPromote``."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"\W+", value) if part)

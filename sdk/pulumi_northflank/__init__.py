@@ -13,6 +13,8 @@ from . import enums, outputs
 from ._inputs import (
     BuildpackRuntimeArgs,
     BuildpackRuntimeArgsDict,
+    CronSettingsArgs,
+    CronSettingsArgsDict,
     DockerRuntimeArgs,
     DockerRuntimeArgsDict,
     ExternalDeploymentArgs,
@@ -20,14 +22,25 @@ from ._inputs import (
     InternalDeploymentArgs,
     InternalDeploymentArgsDict,
 )
-from .enums import BuildpackConfigType, DockerConfigType, JobRunStatus
+from .enums import (
+    BuildpackConfigType,
+    ConcurrencyPolicy,
+    DockerConfigType,
+    JobRunStatus,
+    RunOnSourceChange,
+    SourceManagedBy,
+)
 from .job_deployment import JobDeployment, JobDeploymentArgs, JobDeploymentArgsDict
 from .job_run import JobRun, JobRunArgs, JobRunArgsDict
+from .job_settings import JobSettings, JobSettingsArgs, JobSettingsArgsDict
 
 __all__ = [
     "BuildpackConfigType",
     "BuildpackRuntimeArgs",
     "BuildpackRuntimeArgsDict",
+    "ConcurrencyPolicy",
+    "CronSettingsArgs",
+    "CronSettingsArgsDict",
     "DockerConfigType",
     "DockerRuntimeArgs",
     "DockerRuntimeArgsDict",
@@ -42,6 +55,11 @@ __all__ = [
     "JobRunArgs",
     "JobRunArgsDict",
     "JobRunStatus",
+    "JobSettings",
+    "JobSettingsArgs",
+    "JobSettingsArgsDict",
+    "RunOnSourceChange",
+    "SourceManagedBy",
     "__version__",
     "enums",
     "outputs",

@@ -8,11 +8,17 @@ from typing import Optional, TypedDict, Union
 
 import pulumi
 
-from .enums import BuildpackConfigType, DockerConfigType
+from .enums import (
+    BuildpackConfigType,
+    ConcurrencyPolicy,
+    DockerConfigType,
+)
 
 __all__ = [
     "BuildpackRuntimeArgs",
     "BuildpackRuntimeArgsDict",
+    "CronSettingsArgs",
+    "CronSettingsArgsDict",
     "DockerRuntimeArgs",
     "DockerRuntimeArgsDict",
     "ExternalDeploymentArgs",
@@ -182,3 +188,39 @@ class BuildpackRuntimeArgsDict(_BuildpackRuntimeArgsRequired, total=False):
     custom_process: pulumi.Input[str]
     custom_entrypoint: pulumi.Input[str]
     custom_command: pulumi.Input[str]
+
+
+@pulumi.input_type
+class CronSettingsArgs:
+    """A cron job's schedule."""
+
+    schedule: Optional[pulumi.Input[str]] = pulumi.property("schedule", default=None)
+    suspended: Optional[pulumi.Input[bool]] = pulumi.property("suspended", default=None)
+    concurrency_policy: Optional[pulumi.Input[Union[str, ConcurrencyPolicy]]] = pulumi.property(
+        "concurrencyPolicy", default=None
+    )
+
+    def __init__(
+        self,
+        schedule: Optional[pulumi.Input[str]] = None,
+        suspended: Optional[pulumi.Input[bool]] = None,
+        concurrency_policy: Optional[pulumi.Input[Union[str, ConcurrencyPolicy]]] = None,
+    ) -> None:
+        """
+        :param schedule: When the job runs, as a cron expression of five fields.
+        :param suspended: Whether the schedule is paused.
+        :param concurrency_policy: What a scheduled run does while the previous one still runs:
+               ``allow`` both, ``forbid`` the new one, or ``replace`` the old one. One of
+               ``allow``, ``forbid``, ``replace`` (see ``ConcurrencyPolicy``).
+        """
+        pulumi.set(self, "schedule", schedule)
+        pulumi.set(self, "suspended", suspended)
+        pulumi.set(self, "concurrency_policy", concurrency_policy)
+
+
+class CronSettingsArgsDict(TypedDict, total=False):
+    """Dict form of :class:`CronSettingsArgs` (the same snake_case keys)."""
+
+    schedule: pulumi.Input[str]
+    suspended: pulumi.Input[bool]
+    concurrency_policy: pulumi.Input[Union[str, ConcurrencyPolicy]]

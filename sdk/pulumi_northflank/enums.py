@@ -4,7 +4,14 @@
 
 from enum import Enum
 
-__all__ = ["BuildpackConfigType", "DockerConfigType", "JobRunStatus"]
+__all__ = [
+    "BuildpackConfigType",
+    "ConcurrencyPolicy",
+    "DockerConfigType",
+    "JobRunStatus",
+    "RunOnSourceChange",
+    "SourceManagedBy",
+]
 
 
 class BuildpackConfigType(str, Enum):
@@ -15,6 +22,14 @@ class BuildpackConfigType(str, Enum):
     CUSTOM_COMMAND = "customCommand"
     CUSTOM_ENTRYPOINT_CUSTOM_COMMAND = "customEntrypointCustomCommand"
     ORIGINAL_ENTRYPOINT_CUSTOM_COMMAND = "originalEntrypointCustomCommand"
+
+
+class ConcurrencyPolicy(str, Enum):
+    """The values of :attr:`~pulumi_northflank.CronSettingsArgs.concurrency_policy`."""
+
+    ALLOW = "allow"
+    FORBID = "forbid"
+    REPLACE = "replace"
 
 
 class DockerConfigType(str, Enum):
@@ -32,3 +47,18 @@ class JobRunStatus(str, Enum):
     SUCCESS = "SUCCESS"
     FAILED = "FAILED"
     RUNNING = "RUNNING"
+
+
+class RunOnSourceChange(str, Enum):
+    """The values of :attr:`~pulumi_northflank.JobSettings.run_on_source_change`."""
+
+    NEVER = "never"
+    CD_PROMOTE = "cd-promote"
+    ALWAYS = "always"
+
+
+class SourceManagedBy(str, Enum):
+    """The values of :attr:`~pulumi_northflank.JobDeployment.source_managed_by`."""
+
+    PULUMI = "pulumi"
+    CI = "ci"

@@ -6,7 +6,7 @@ runtime overrides.
 
 from __future__ import annotations
 
-from typing import Optional, TypedDict, Union, overload
+from typing import Any, Optional, TypedDict, Union, overload
 
 import pulumi
 import pulumi.dynamic
@@ -24,6 +24,9 @@ from ._inputs import (
     InternalDeploymentArgs,
     InternalDeploymentArgsDict,
 )
+from .enums import (
+    SourceManagedBy,
+)
 
 __all__ = ["JobDeployment", "JobDeploymentArgs", "JobDeploymentArgsDict"]
 
@@ -35,6 +38,9 @@ class JobDeploymentArgs:
     project_id: pulumi.Input[str] = pulumi.property("projectId")
     job_id: pulumi.Input[str] = pulumi.property("jobId")
     team_id: Optional[pulumi.Input[str]] = pulumi.property("teamId", default=None)
+    source_managed_by: Optional[pulumi.Input[Union[str, SourceManagedBy]]] = pulumi.property(
+        "sourceManagedBy", default=None
+    )
     external: Optional[pulumi.Input[Union[ExternalDeploymentArgs, ExternalDeploymentArgsDict]]] = (
         pulumi.property("external", default=None)
     )
@@ -54,6 +60,7 @@ class JobDeploymentArgs:
         job_id: pulumi.Input[str],
         *,
         team_id: Optional[pulumi.Input[str]] = None,
+        source_managed_by: Optional[pulumi.Input[Union[str, SourceManagedBy]]] = None,
         external: Optional[
             pulumi.Input[Union[ExternalDeploymentArgs, ExternalDeploymentArgsDict]]
         ] = None,
@@ -73,6 +80,12 @@ class JobDeploymentArgs:
         :param team_id: The team that owns the project, for organisation or team API tokens (the
                ``/v1/teams/{teamId}/...`` routes). Defaults to the provider's ``teamId``
                setting. Changing it replaces the resource.
+        :param source_managed_by: Who deploys the job's source: ``pulumi`` (the default: the
+               declared ``external`` or ``internal`` is deployed, and put back when it changes
+               elsewhere) or ``ci`` (anything outside this stack deploys it: CI, a release flow,
+               the dashboard; the declared source is only the first deployment of a job that has
+               none, and only the runtime blocks are sent after that). One of ``pulumi``, ``ci``
+               (see ``SourceManagedBy``).
         :param external: Deploy an image from a container registry. Not together with
                ``internal``.
         :param internal: Deploy a build from a Northflank build service. Not together with
@@ -83,6 +96,7 @@ class JobDeploymentArgs:
         pulumi.set(self, "project_id", project_id)
         pulumi.set(self, "job_id", job_id)
         pulumi.set(self, "team_id", team_id)
+        pulumi.set(self, "source_managed_by", source_managed_by)
         pulumi.set(self, "external", external)
         pulumi.set(self, "internal", internal)
         pulumi.set(self, "docker", docker)
@@ -98,6 +112,7 @@ class JobDeploymentArgsDict(_JobDeploymentArgsRequired, total=False):
     """Dict form of :class:`JobDeploymentArgs` (the same snake_case keys)."""
 
     team_id: pulumi.Input[str]
+    source_managed_by: pulumi.Input[Union[str, SourceManagedBy]]
     external: pulumi.Input[Union[ExternalDeploymentArgs, ExternalDeploymentArgsDict]]
     internal: pulumi.Input[Union[InternalDeploymentArgs, InternalDeploymentArgsDict]]
     docker: pulumi.Input[Union[DockerRuntimeArgs, DockerRuntimeArgsDict]]
@@ -157,6 +172,18 @@ class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeplo
         return _arguments.output(self, "teamId")
 
     @property
+    @pulumi.getter(name="sourceManagedBy")
+    def source_managed_by(self) -> pulumi.Output[Optional[str]]:
+        """
+        Who deploys the job's source: ``pulumi`` (the default: the declared ``external`` or
+        ``internal`` is deployed, and put back when it changes elsewhere) or ``ci`` (anything
+        outside this stack deploys it: CI, a release flow, the dashboard; the declared source is
+        only the first deployment of a job that has none, and only the runtime blocks are sent
+        after that). One of ``pulumi``, ``ci`` (see ``SourceManagedBy``).
+        """
+        return _arguments.output(self, "sourceManagedBy")
+
+    @property
     @pulumi.getter(name="external")
     def external(self) -> pulumi.Output[Optional[outputs.ExternalDeployment]]:
         """Deploy an image from a container registry. Not together with ``internal``."""
@@ -204,6 +231,16 @@ class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeplo
         """
         return _arguments.output(self, "deployedSHA")
 
+    @property
+    @pulumi.getter(name="liveSource")
+    def live_source(self) -> pulumi.Output[Optional[dict[str, Any]]]:
+        """
+        The deployed source as Northflank reports it (``{"external": {...}}`` or ``{"internal":
+        {...}}``), or empty when none is deployed: what CI deployed, with ``source_managed_by``
+        ``ci``. Read on create with ``ci``, and on every refresh.
+        """
+        return _arguments.output(self, "liveSource")
+
     @overload
     def __init__(
         self,
@@ -222,6 +259,7 @@ class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeplo
         project_id: pulumi.Input[str],
         job_id: pulumi.Input[str],
         team_id: Optional[pulumi.Input[str]] = None,
+        source_managed_by: Optional[pulumi.Input[Union[str, SourceManagedBy]]] = None,
         external: Optional[
             pulumi.Input[Union[ExternalDeploymentArgs, ExternalDeploymentArgsDict]]
         ] = None,
@@ -243,6 +281,7 @@ class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeplo
         project_id: Optional[pulumi.Input[str]] = None,
         job_id: Optional[pulumi.Input[str]] = None,
         team_id: Optional[pulumi.Input[str]] = None,
+        source_managed_by: Optional[pulumi.Input[Union[str, SourceManagedBy]]] = None,
         external: Optional[
             pulumi.Input[Union[ExternalDeploymentArgs, ExternalDeploymentArgsDict]]
         ] = None,
@@ -266,6 +305,12 @@ class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeplo
         :param team_id: The team that owns the project, for organisation or team API tokens (the
                ``/v1/teams/{teamId}/...`` routes). Defaults to the provider's ``teamId``
                setting. Changing it replaces the resource.
+        :param source_managed_by: Who deploys the job's source: ``pulumi`` (the default: the
+               declared ``external`` or ``internal`` is deployed, and put back when it changes
+               elsewhere) or ``ci`` (anything outside this stack deploys it: CI, a release flow,
+               the dashboard; the declared source is only the first deployment of a job that has
+               none, and only the runtime blocks are sent after that). One of ``pulumi``, ``ci``
+               (see ``SourceManagedBy``).
         :param external: Deploy an image from a container registry. Not together with
                ``internal``.
         :param internal: Deploy a build from a Northflank build service. Not together with
@@ -280,6 +325,7 @@ class JobDeployment(pulumi.dynamic.Resource, module="northflank", name="JobDeplo
                 "project_id": project_id,
                 "job_id": job_id,
                 "team_id": team_id,
+                "source_managed_by": source_managed_by,
                 "external": external,
                 "internal": internal,
                 "docker": docker,

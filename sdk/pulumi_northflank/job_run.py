@@ -13,7 +13,9 @@ import pulumi.dynamic
 from pulumi_northflank_provider.job_run import JOB_RUN, JobRunProvider
 
 from . import _arguments, _program_values
-from .enums import JobRunStatus
+from .enums import (
+    JobRunStatus,
+)
 
 __all__ = ["JobRun", "JobRunArgs", "JobRunArgsDict"]
 

@@ -8,7 +8,13 @@ from typing import Optional
 
 import pulumi
 
-__all__ = ["BuildpackRuntime", "DockerRuntime", "ExternalDeployment", "InternalDeployment"]
+__all__ = [
+    "BuildpackRuntime",
+    "CronSettings",
+    "DockerRuntime",
+    "ExternalDeployment",
+    "InternalDeployment",
+]
 
 
 @pulumi.output_type
@@ -58,3 +64,12 @@ class BuildpackRuntime:
     custom_process: Optional[str] = pulumi.property("customProcess", default=None)
     custom_entrypoint: Optional[str] = pulumi.property("customEntrypoint", default=None)
     custom_command: Optional[str] = pulumi.property("customCommand", default=None)
+
+
+@pulumi.output_type
+class CronSettings:
+    """A cron job's schedule. See :class:`~pulumi_northflank.CronSettingsArgs`."""
+
+    schedule: Optional[str] = pulumi.property("schedule", default=None)
+    suspended: Optional[bool] = pulumi.property("suspended", default=None)
+    concurrency_policy: Optional[str] = pulumi.property("concurrencyPolicy", default=None)
