@@ -136,8 +136,9 @@ def test_two_unknown_runs_after_a_lost_answer_fail_the_create_naming_both(
     runs = job.runs()
     assert len(runs) == 2 and len(posts(api_calls)) == 1  # no third run
     details = failure.value.details
-    first_line = details[details.index("RunMaybeStarted: ") :].split("\n")[0]
-    assert first_line.startswith(f"RunMaybeStarted: A run of job '{job.job_id}'")
+    # The message's first line (after the exception's name, where the plugin sends a traceback).
+    first_line = details[details.index("A run of job") :].split("\n")[0]
+    assert first_line.startswith(f"A run of job '{job.job_id}'")
     assert "may have started" in first_line
     for run in runs:
         assert run["id"] in failure.value.details and run["runName"] in failure.value.details

@@ -32,8 +32,8 @@ from .declaration import (
     Variant,
 )
 from .errors import expected_failures_as_messages
-from .http.errors import NotFound, UnexpectedAnswer, shape
-from .job_target import JOB_ID_LIMITS, JOB_PATH_PARAMS, JobTarget
+from .http.errors import NotFound, UnexpectedAnswer
+from .job_target import JOB_ID_LIMITS, JOB_PATH_PARAMS, JOB_READ_PERMISSION, JobTarget
 
 # --- Declaration -----------------------------------------------------------------------------
 
@@ -133,7 +133,7 @@ northflank.JobSettings("db-migrate-settings", project_id="shop", job_id="db-migr
 )
 
 UPDATE_PERMISSION = "'Project > Jobs > General > Update'"
-READ_PERMISSION = "'Project > Jobs > General > Read'"
+READ_PERMISSION = JOB_READ_PERMISSION
 
 #: What undoes a removed setting, where Northflank has a value that means "none".
 #: UNCONFIRMED that PATCH takes null for "no limit" (the GET answer types it as a number).
@@ -172,16 +172,10 @@ class JobSettingsProvider(NorthflankProvider):
         try:
             job = self._client.send(call)
         except NotFound:
-            self._confirm_gone(str(target), target, [target.project_call()])
-            log.info(f"{str(target).capitalize()} no longer exists; removing it from the stack.")
-            return ReadResult("", {})
+            return self._drop_from_stack_if_gone(str(target), target, [target.project_call()])
         live = job.get("settings") if isinstance(job, Mapping) else None
         if not isinstance(live, Mapping):
-            raise UnexpectedAnswer(
-                f"Could not {call.action}: Northflank answered HTTP 200 to GET {call.path}, but "
-                f"the answer is not a job with settings (its data is {shape(job)}). The state is "
-                "kept as it was; check northflank:apiUrl and any proxy in between."
-            )
+            raise UnexpectedAnswer.instead_of("a job with settings", call, job)
         outs = read_back(declared, live)
         return ReadResult(JobTarget.declared(declared).resource_id, outs, outs)
 
