@@ -24,6 +24,7 @@ from pulumi_northflank_provider.declaration import (
     Rule,
     StringMap,
     described,
+    enum_of,
     python_name,
 )
 from pulumi_northflank_provider.job_deployment import BODY, JOB_DEPLOYMENT
@@ -213,23 +214,29 @@ def job_deployment_section() -> list[str]:
         lines.append(f"- {variant.name}: {source}, with {allowed}")
     for p in BODY.properties:
         if isinstance(p, Field):
-            lines += enum_line(_choice(p.rules), f"`{python_name(p.key)}`")
+            lines += enum_line(enum_of(p.rules), f"`{python_name(p.key)}`")
     lines += outputs_table(JOB_DEPLOYMENT)
     for block in BODY.blocks:
-        name = f"{block.type_name}Args"
-        lines += [
-            "",
-            f"## `{name}`",
-            "",
-            md(text(block.type_description, block.type_name)),
-            "",
-            f"Also accepted as a dict (`{name}Dict`) with the same snake_case keys; read back "
-            f"as `outputs.{block.type_name}`.",
-            "",
-            *arguments_table(block.fields, JOB_DEPLOYMENT, block),
-        ]
-        for f in block.fields:
-            lines += enum_line(_choice(f.rules), f"`{python_name(f.key)}`")
+        lines += block_type_section(block, JOB_DEPLOYMENT)
+    return lines
+
+
+def block_type_section(block: Block, declaration: Declaration) -> list[str]:
+    """A block's argument type: its description, fields and enums."""
+    name = f"{block.type_name}Args"
+    lines = [
+        "",
+        f"## `{name}`",
+        "",
+        md(text(block.type_description, block.type_name)),
+        "",
+        f"Also accepted as a dict (`{name}Dict`) with the same snake_case keys; read back "
+        f"as `outputs.{block.type_name}`.",
+        "",
+        *arguments_table(block.fields, declaration, block),
+    ]
+    for f in block.fields:
+        lines += enum_line(enum_of(f.rules), f"`{python_name(f.key)}`")
     return lines
 
 
@@ -260,35 +267,11 @@ def job_settings_section() -> list[str]:
     lines += outputs_table(JOB_SETTINGS)
     for p in body.properties:
         lines += (
-            enum_line(_choice(p.rules), f"`{python_name(p.key)}`") if isinstance(p, Field) else []
+            enum_line(enum_of(p.rules), f"`{python_name(p.key)}`") if isinstance(p, Field) else []
         )
     for block in body.blocks:
-        name = f"{block.type_name}Args"
-        lines += [
-            "",
-            f"## `{name}`",
-            "",
-            md(text(block.type_description, block.type_name)),
-            "",
-            f"Also accepted as a dict (`{name}Dict`) with the same snake_case keys; read back "
-            f"as `outputs.{block.type_name}`.",
-            "",
-            *arguments_table(block.fields, JOB_SETTINGS, block),
-        ]
-        for f in block.fields:
-            lines += enum_line(_choice(f.rules), f"`{python_name(f.key)}`")
+        lines += block_type_section(block, JOB_SETTINGS)
     return lines
-
-
-def _choice(rules: tuple[Rule, ...]) -> Choice | None:
-    for rule in rules:
-        if isinstance(rule, Choice) and rule.enum:
-            return rule
-        if isinstance(rule, AnyOf):
-            found = _choice(rule.alternatives)
-            if found:
-                return found
-    return None
 
 
 def _variant_rule(block: str) -> str:

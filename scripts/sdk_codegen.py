@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pulumi_northflank_provider.declaration import (
-    AnyOf,
     Block,
     Choice,
     Computed,
@@ -24,9 +23,9 @@ from pulumi_northflank_provider.declaration import (
     Integer,
     JsonList,
     Property,
-    Rule,
     StringMap,
     described,
+    enum_of,
     python_name,
 )
 from pulumi_northflank_provider.job_deployment import JOB_DEPLOYMENT
@@ -58,17 +57,6 @@ def docstring_text(text: str) -> str:
     return re.sub(r"(?<!`)`([^`]+)`(?!`)", r"``\1``", named)
 
 
-def choice_of(rules: Iterable[Rule]) -> Choice | None:
-    for rule in rules:
-        if isinstance(rule, Choice) and rule.enum:
-            return rule
-        if isinstance(rule, AnyOf):
-            found = choice_of(rule.alternatives)
-            if found:
-                return found
-    return None
-
-
 def enums() -> dict[str, Choice]:
     return {name: choice for name, (choice, _) in enum_uses().items()}
 
@@ -79,12 +67,12 @@ def enum_uses() -> dict[str, tuple[Choice, str]]:
     found: dict[str, tuple[Choice, str]] = {}
     for declaration, _ in DECLARATIONS:
         for p in declaration.body.properties:
-            choice = choice_of(p.rules) if isinstance(p, Field) else None
+            choice = enum_of(p.rules) if isinstance(p, Field) else None
             if choice and choice.enum:
                 found[choice.enum] = (choice, f"{declaration.name}.{python_name(p.key)}")
         for block in declaration.body.blocks:
             for f in block.fields:
-                choice = choice_of(f.rules)
+                choice = enum_of(f.rules)
                 if choice and choice.enum:
                     found[choice.enum] = (choice, f"{block.type_name}Args.{python_name(f.key)}")
         for computed in declaration.computed:
@@ -141,7 +129,7 @@ class Argument:
 
 
 def field_types(f: Field) -> tuple[str, str]:
-    choice = choice_of(f.rules)
+    choice = enum_of(f.rules)
     if choice and choice.enum:
         return f"Union[str, {choice.enum}]", "str"
     return "str", "str"
@@ -161,7 +149,7 @@ def property_types(p: Property) -> tuple[str, str]:
 
 def rule_words(p: Property, declaration: Declaration | None) -> list[str]:
     words = []
-    choice = choice_of(p.rules) if isinstance(p, Field) else None
+    choice = enum_of(p.rules) if isinstance(p, Field) else None
     if choice and choice.enum:
         values = ", ".join(f"`{v}`" for v in choice.values)
         words.append(f"One of {values} (see `{choice.enum}`).")

@@ -19,7 +19,7 @@ the second kind is reported as a ``Problem`` with ``ours=True``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
@@ -604,3 +604,15 @@ def described(text: str, name_of: Callable[[str], str]) -> str:
     """A declared description as one face writes it: each ``{property}`` named by ``name_of``
     (``{{`` and ``}}`` are literal braces)."""
     return text.format_map(_Names(name_of))
+
+
+def enum_of(rules: Iterable[Rule]) -> Choice | None:
+    """The named closed set among a field's rules (also inside an ``AnyOf``), if it has one."""
+    for rule in rules:
+        if isinstance(rule, Choice) and rule.enum:
+            return rule
+        if isinstance(rule, AnyOf):
+            found = enum_of(rule.alternatives)
+            if found:
+                return found
+    return None

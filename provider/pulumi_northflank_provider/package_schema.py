@@ -17,7 +17,6 @@ from typing import Any
 from . import config
 from ._version import __version__
 from .declaration import (
-    AnyOf,
     Block,
     Choice,
     Computed,
@@ -30,6 +29,7 @@ from .declaration import (
     Rule,
     StringMap,
     described,
+    enum_of,
 )
 from .job_deployment import JOB_DEPLOYMENT
 from .job_run import JOB_RUN
@@ -196,21 +196,10 @@ def _property(p: Property) -> dict[str, Any]:
 
 
 def _string(rules: Iterable[Rule]) -> dict[str, Any]:
-    choice = _enum(rules)
+    choice = enum_of(rules)
     return (
         {"$ref": f"#/types/{token(choice.enum)}"} if choice and choice.enum else {"type": "string"}
     )
-
-
-def _enum(rules: Iterable[Rule]) -> Choice | None:
-    for rule in rules:
-        if isinstance(rule, Choice) and rule.enum:
-            return rule
-        if isinstance(rule, AnyOf):
-            found = _enum(rule.alternatives)
-            if found:
-                return found
-    return None
 
 
 def _computed(computed: Computed) -> dict[str, Any]:
@@ -230,13 +219,13 @@ def _types() -> dict[str, Any]:
     for declaration in DECLARATIONS:
         for p in declaration.body.properties:
             if isinstance(p, Field):
-                _add_enum(out, _enum(p.rules), f"{declaration.name}.{p.key}")
+                _addenum_of(out, enum_of(p.rules), f"{declaration.name}.{p.key}")
         for block in declaration.body.blocks:
             out[token(block.type_name)] = _block_type(block)
             for f in block.fields:
-                _add_enum(out, _enum(f.rules), f"{block.type_name}.{f.key}")
+                _addenum_of(out, enum_of(f.rules), f"{block.type_name}.{f.key}")
         for computed in declaration.computed:
-            _add_enum(out, computed.choice, f"{declaration.name}.{computed.key}")
+            _addenum_of(out, computed.choice, f"{declaration.name}.{computed.key}")
     return dict(sorted(out.items()))
 
 
@@ -261,7 +250,7 @@ def _needs(block: Block, f: Field | Flag) -> str:
     return f" Required when `{block.selector}` is " + " or ".join(f"`{v}`" for v in when) + "."
 
 
-def _add_enum(types: dict[str, Any], choice: Choice | None, where: str) -> None:
+def _addenum_of(types: dict[str, Any], choice: Choice | None, where: str) -> None:
     if choice is None or choice.enum is None:
         return
     types[token(choice.enum)] = {
