@@ -22,7 +22,8 @@ COMMAND = {"configType": "customCommand", "customCommand": "python migrate.py"}
 
 
 def ci_inputs(job: JobRef, **more: Any) -> dict[str, Any]:
-    return {**job.inputs, "sourceManagedBy": "ci", "external": BOOTSTRAP, "docker": COMMAND, **more}
+    inputs = {**job.inputs, "sourceManagedBy": "ci", "external": BOOTSTRAP, "docker": COMMAND}
+    return {k: v for k, v in {**inputs, **more}.items() if v is not None}
 
 
 def up(engine: Engine, job: JobRef, state: State | None = None, **more: Any) -> State:
@@ -157,3 +158,14 @@ def test_the_examples_ci_script_deploys_a_tag_that_the_next_up_keeps(
     assert done.returncode == 0, done.stderr
     up(engine, job, state, docker={**COMMAND, "customCommand": "python migrate.py --check"})
     assert image(job) == read_back(CI_IMAGE["imagePath"])
+
+
+def test_a_runtime_block_removed_with_ci_is_reset_and_nothing_else_is_sent(
+    engine: Engine, job: JobRef, api_calls: ApiCalls
+) -> None:
+    state = up(engine, job)
+    calls = len(posts(api_calls))
+    engine.up("db-migrate", {**job.inputs, "sourceManagedBy": "ci", "external": BOOTSTRAP}, state)
+    [post] = posts(api_calls)[calls:]
+    assert post["body"] == {"docker": {"configType": "default"}}
+    assert job.live()["docker"]["configType"] == "default"

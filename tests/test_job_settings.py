@@ -182,3 +182,16 @@ def test_run_on_source_change_always_runs_the_job_twice_and_never_once(
     engine.up("db-migrate-2", {**other.inputs, "external": image})
     engine.up("db-migrate-run-2", {**other.inputs, "triggers": [image]}, kind=JOB_RUN)
     assert len(other.runs()) == 1
+
+
+def test_a_token_that_may_not_update_jobs_is_told_which_permission(
+    emulator: Any, job: JobRef
+) -> None:
+    from .conftest import READ_ONLY_TOKEN, start_plugin
+
+    plugin = start_plugin(emulator.url, token=READ_ONLY_TOKEN)
+    try:
+        with pytest.raises(Exception, match=r"Project > Jobs > General > Update"):
+            up(Engine(plugin), job, backoffLimit=0)
+    finally:
+        plugin.close()
