@@ -112,3 +112,9 @@ def test_a_line_is_scrubbed_before_it_is_cleaned_collapsed_and_cut() -> None:
     assert shown("pw=\x1b[1mcorrect  horse\x1b[0m\tbattery", scrub) == "pw=<redacted>"
     cut = shown("x" * 495 + " zqsecret", Scrubber(None, ["zqsecret"]))
     assert "zqse" not in cut and cut.startswith("x" * 495 + " <red")
+
+
+def test_a_message_starts_with_a_capital_and_keeps_the_case_of_its_ids() -> None:
+    from pulumi_northflank_provider import log
+
+    assert log.sentence("job 'ETL-Job' in project 'Shop'") == "Job 'ETL-Job' in project 'Shop'"

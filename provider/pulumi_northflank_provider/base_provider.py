@@ -94,7 +94,7 @@ class NorthflankProvider(ResourceProvider):
         """What a Read of ``what``, just answered with a 404, returns: the empty result that
         removes it from the stack, once ``_confirm_gone`` has shown it is gone."""
         self._confirm_gone(what, target, ancestors)
-        log.info(f"{what.capitalize()} no longer exists; removing it from the stack.")
+        log.info(f"{log.sentence(what)} no longer exists; removing it from the stack.")
         return ReadResult("", {})
 
     def _confirm_gone(self, what: str, target: JobTarget, ancestors: Sequence[Call]) -> None:

@@ -347,7 +347,7 @@ class JobDeploymentProvider(NorthflankProvider):
         deployed = readback.live_source(self._client.send(call) or {})
         if deployed is None:
             log.info(
-                f"{str(target).capitalize()} deploys nothing yet: deploying the declared "
+                f"{log.sentence(str(target))} deploys nothing yet: deploying the declared "
                 "source as its first deployment (CI deploys the next ones)."
             )
             self._post(inputs)

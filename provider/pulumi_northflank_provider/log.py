@@ -84,3 +84,9 @@ def _wants_debug(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
         if match and int(match.group(1)) >= DEBUG_VERBOSITY:
             return True
     return False
+
+
+def sentence(text: str) -> str:
+    """``text`` starting with a capital, the rest as it is (``str.capitalize`` would lower-case
+    the IDs in it)."""
+    return text[:1].upper() + text[1:]
