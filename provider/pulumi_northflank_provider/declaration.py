@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NamedTuple, Protocol
 
 from pulumi.output import Unknown
@@ -290,7 +291,7 @@ class Block:
     #: The block's type itself (the docstring of its class).
     type_description: str = ""
 
-    @property
+    @cached_property  # asked for on every check: computed once per declaration
     def keys(self) -> tuple[str, ...]:
         return tuple(f.key for f in self.fields)
 
@@ -375,7 +376,7 @@ class Body:
     #: Typed top-level properties; each is sent in the request under ``sent_as``, if it has one.
     properties: tuple[Property, ...] = ()
 
-    @property
+    @cached_property  # asked for on every check: computed once per declaration
     def keys(self) -> tuple[str, ...]:
         return (
             tuple(f.key for f in self.path_params)

@@ -34,7 +34,14 @@ from .declaration import (
 from .errors import expected_failures_as_messages
 from .http.errors import NotFound, UnexpectedAnswer
 from .image_ref import Digest
-from .job_target import ID_LENGTH, JOB_ID_LIMITS, JOB_PATH_PARAMS, SLUG, JobTarget
+from .job_target import (
+    ID_LENGTH,
+    JOB_ID_LIMITS,
+    JOB_PATH_PARAMS,
+    JOB_READ_PERMISSION,
+    SLUG,
+    JobTarget,
+)
 
 # --- Wire format: the request body of POST .../deployment, declared once ------------------------
 
@@ -264,7 +271,7 @@ UPDATE_PERMISSION = (
     "'Project > Jobs > General > Update' (or, per some docs, "
     "'Project > Services > Deployment > Update Deployment')"
 )
-READ_PERMISSION = "'Project > Jobs > General > Read'"
+READ_PERMISSION = JOB_READ_PERMISSION
 # --- Lifecycle -----------------------------------------------------------------------------------
 
 
