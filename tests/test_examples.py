@@ -24,6 +24,11 @@ pack = load_file(
 )
 
 
+def inputs_of(recorder: Recorder, typ: str) -> dict[str, Any]:
+    [index] = [i for i, r in enumerate(recorder.resources) if r.typ == typ]
+    return recorder.inputs(index)
+
+
 def stack_of(recorder: Recorder) -> list[Any]:
     """The registered resources as the policy pack's stack rules see them."""
     return [
@@ -107,14 +112,14 @@ def test_migrate_on_deploy_runs_the_job_after_its_deployment() -> None:
         program()
     finally:
         pulumi.runtime.set_all_config({})
-    deployment, settings, run = recorder.resources
-    assert (deployment.typ, settings.typ, run.typ) == (TYPE, SETTINGS_TYPE, RUN_TYPE)
-    assert recorder.inputs(1)["runOnSourceChange"] == "never"  # no double run
+    # Independent resources register in no fixed order: each is found by its type.
+    assert sorted(r.typ for r in recorder.resources) == sorted([TYPE, SETTINGS_TYPE, RUN_TYPE])
+    assert inputs_of(recorder, SETTINGS_TYPE)["runOnSourceChange"] == "never"  # no double run
     assert pack.double_run_violations(stack_of(recorder)) == []
     assert pack.undeclared_settings_violations(stack_of(recorder)) == []
-    deployed = recorder.inputs(0)
+    deployed = inputs_of(recorder, TYPE)
     assert BODY.validate(deployed) == []
-    inputs = recorder.inputs(2)
+    inputs = inputs_of(recorder, RUN_TYPE)
     assert inputs["triggers"] == [deployed["external"], deployed["docker"]]
     environment = rpc.unwrap_rpc_secret(inputs["environment"])  # secret: it holds the database URL
     assert environment == {"MIGRATE_TARGET": "head", "DATABASE_URL": "postgres://db/shop"}
@@ -132,12 +137,11 @@ def test_ci_owns_image_leaves_the_source_to_ci_and_declares_the_settings() -> No
         )
 
     program()
-    deployment, settings = recorder.resources
-    assert (deployment.typ, settings.typ) == (TYPE, SETTINGS_TYPE)
-    inputs = recorder.inputs(0)
+    assert sorted(r.typ for r in recorder.resources) == sorted([TYPE, SETTINGS_TYPE])
+    inputs = inputs_of(recorder, TYPE)
     assert inputs["sourceManagedBy"] == "ci"
     assert BODY.validate(inputs) == []
-    assert recorder.inputs(1) == {
+    assert inputs_of(recorder, SETTINGS_TYPE) == {
         "projectId": "demo-project",
         "jobId": "db-migrate",
         "backoffLimit": 0,
