@@ -99,10 +99,10 @@ class JobSettings(pulumi.dynamic.Resource, module="northflank", name="JobSetting
     Create and update call ``PATCH /v1/projects/{projectId}/jobs/{jobId}`` with the declared
     settings only (an update, only those that changed); refresh reads them back with ``GET`` on
     the same path. Settings not declared are left as they are. A removed
-    ``active_deadline_seconds`` is reset to no limit and a removed ``suspended`` to ``false``;
-    other removed settings keep their last value on Northflank, which has no default to reset
-    them to. Deleting the resource changes nothing. The resource ID is ``<projectId>/<jobId>``,
-    or ``<teamId>/<projectId>/<jobId>`` with a ``team_id``.
+    ``active_deadline_seconds`` is reset to no limit and a removed ``suspended`` of ``cron`` to
+    ``false``; other removed settings keep their last value on Northflank, which has no default
+    to reset them to. Deleting the resource changes nothing. The resource ID is
+    ``<projectId>/<jobId>``, or ``<teamId>/<projectId>/<jobId>`` with a ``team_id``.
 
     ## Example Usage
 
