@@ -14,6 +14,7 @@ from northflank_devtools.engine_driver import JOB_RUN, UNKNOWN, Engine, Plugin, 
 from northflank_emulator import Backend, EmulatorServer
 from northflank_emulator.models import Fault
 from pulumi_northflank_provider.job_run import polls_for
+from pulumi_northflank_provider.runs.starting import TEST_SCALE_ENV
 
 from .conftest import READ_ONLY_TOKEN, ApiCalls, JobRef, start_plugin
 
@@ -24,7 +25,11 @@ IMAGE = {"imagePath": "ghcr.io/acme/migrate:1.5.0"}
 
 @pytest.fixture(scope="module")
 def plugin(emulator: EmulatorServer) -> Iterator[Plugin]:
-    plugin = start_plugin(emulator.url, requestTimeout="2", maxRetryWait="5")
+    # The look-again window after an unclear start shrunk 20 times: these tests count starts and
+    # runs; test_job_run_promises tries the real 30 s window against lagging listings.
+    plugin = start_plugin(
+        emulator.url, env={TEST_SCALE_ENV: "0.05"}, requestTimeout="2", maxRetryWait="5"
+    )
     yield plugin
     plugin.close()
     assert SECRET not in plugin.output  # no log line of any test held an environment value
