@@ -12,9 +12,7 @@ pulumi-northflank wheel): users run the real ``pulumi`` CLI.
 from __future__ import annotations
 
 import asyncio
-import importlib.metadata
 import os
-import re
 import subprocess
 import sys
 import threading
@@ -28,16 +26,14 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import proto, rpc
 from pulumi.runtime.proto import provider_pb2_grpc
 
-from pulumi_northflank._arguments import GET_NEEDS_PULUMI
+from pulumi_northflank._arguments import GET_NEEDS_PULUMI, pulumi_version
 from pulumi_northflank_provider.job_deployment import JobDeploymentProvider
 from pulumi_northflank_provider.job_run import JobRunProvider
 from pulumi_northflank_provider.job_settings import JobSettingsProvider
 
-
-def installed_pulumi_version() -> tuple[int, int]:
-    """(major, minor) of the installed pulumi SDK, whose plugin the driver starts."""
-    found = re.match(r"(\d+)\.(\d+)", importlib.metadata.version("pulumi"))
-    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+#: (major, minor) of the installed pulumi SDK, whose plugin the driver starts: the SDK's own
+#: reading, so the driver and ``JobDeployment.get`` never disagree about it.
+installed_pulumi_version = pulumi_version
 
 
 #: JobDeployment.get (a Read with no state) works in the plugin from this pulumi on.
