@@ -167,6 +167,16 @@ def resource_header(declaration: Declaration) -> list[str]:
         f"`{name}(resource_name, args=None, opts=None, *, {', '.join(keywords)})`, "
         f"or with a `{name}Args` (or its dict form, `{name}ArgsDict`).",
         "",
+        *(
+            [
+                f"Import (native provider): `pulumi import northflank:index:{name} <name> "
+                f"'<id>'`, the ID being {declaration.import_id}; in Python, "
+                f"`{name}.get(resource_name, id)` reads one the same way.",
+                "",
+            ]
+            if declaration.import_id
+            else []
+        ),
         "### Arguments",
         "",
     ]

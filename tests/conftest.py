@@ -62,15 +62,18 @@ def start_plugin(
     env: dict[str, str] | None = None,
     python: str = sys.executable,
     interruptible: bool = False,
+    native: bool = False,
     **settings: str,
 ) -> Plugin:
     """A plugin configured as `pulumi config set northflank:...` would configure it; ``settings``
-    are more northflank: keys (e.g. requestTimeout="1"). It fails a test if a token leaks."""
+    are more northflank: keys (e.g. requestTimeout="1"). It fails a test if a token leaks.
+    ``native``: the native plugin (``python provider <engine>``) instead of the dynamic one."""
     plugin = Plugin(
         env={"NORTHFLANK_API_TOKEN": "", "NORTHFLANK_API_URL": "", **(env or {})},
         forbidden=(CANARY_TOKEN, READ_ONLY_TOKEN),
         python=python,
         interruptible=interruptible,
+        native=native,
     )
     config: dict[str, Any] = {"northflank:apiUrl": emulator_url, "aws:region": "eu-west-1"}
     config.update({f"northflank:{key}": value for key, value in settings.items()})

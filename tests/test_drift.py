@@ -199,7 +199,9 @@ def test_get_reads_an_existing_deployment_without_declaring_it(
     assert id_ == f"{job.project_id}/{job.job_id}"
     assert outputs == {
         **job.inputs,
-        "external": {"imagePath": "acme/worker:3.1.0"},  # as Northflank reports it
+        # Northflank leaves the host out; registryProvider github names it: a program that
+        # declares this deploys from ghcr.io again, not from Docker Hub.
+        "external": {"imagePath": "ghcr.io/acme/worker:3.1.0"},
         "docker": {"configType": "customCommand", "customCommand": "run"},
         "registryProvider": "github",
         "privateImage": True,

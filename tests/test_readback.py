@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_northflank_provider import image_ref
+from pulumi_northflank_provider import image_ref, log
 from pulumi_northflank_provider.job_deployment import BODY
 from pulumi_northflank_provider.readback import as_declared, reconcile
 
@@ -150,8 +150,30 @@ def test_get_reports_the_source_and_the_runtime_blocks_it_allows() -> None:
         "buildpack": {"configType": "customProcess", "customProcess": "web"},
     }
     assert as_declared(BODY, live) == {
-        "external": {"imagePath": "acme/app:1"},
+        "external": {"imagePath": "ghcr.io/acme/app:1"},  # the host github names, put back
         "docker": {"configType": "default"},
         "registryProvider": "github",
         "privateImage": True,
     }
+
+
+@pytest.mark.parametrize(
+    ("provider", "declared"),
+    [
+        ("dockerhub", "acme/app:1"),
+        ("gitlab", "registry.gitlab.com/acme/app:1"),
+        ("ecr", "acme/app:1"),  # no host to tell: kept as reported, with a warning
+    ],
+)
+def test_an_image_read_by_id_gets_the_host_its_registry_provider_names(
+    provider: str, declared: str
+) -> None:
+    said: list[tuple[str, str]] = []
+    log.send_to(lambda severity, message: said.append((severity, message)))
+    try:
+        outs = as_declared(BODY, external("acme/app:1", provider))
+    finally:
+        log.send_to(None)
+    assert outs["external"] == {"imagePath": declared}
+    warned = [m for severity, m in said if severity == "warning" and "which host" in m]
+    assert len(warned) == (provider == "ecr")

@@ -1,8 +1,10 @@
-"""The engine-call driver: drives the real dynamic-provider plugin as the Pulumi engine does.
+"""The engine-call driver: drives the real plugins as the Pulumi engine does.
 
 It starts ``python -u -m pulumi.dynamic`` (what the CLI's ``pulumi-resource-pulumi-python`` runs),
-talks to it over gRPC with the engine's messages and encodings, and replays the engine's call
-sequences for preview, up, refresh and destroy (see ``docs/engine-protocol.md``).
+or the native plugin as the Python language host runs a plugin directory (``python provider
+<engine-address>``, with an engine that takes its log messages), talks to it over gRPC with the
+engine's messages and encodings, and replays the engine's call sequences for preview, up, refresh
+and destroy (see ``docs/engine-protocol.md``).
 
 The tests, the benchmark and the demo's walk-through without the CLI share it. It is a tool for
 this repository only (the ``northflank-devtools`` development package, not shipped in the
@@ -15,16 +17,18 @@ import asyncio
 import os
 import subprocess
 import sys
+import tempfile
 import threading
+from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import grpc
-from google.protobuf import empty_pb2
+from google.protobuf import empty_pb2, json_format
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import proto, rpc
-from pulumi.runtime.proto import provider_pb2_grpc
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc
 
 from pulumi_northflank._arguments import GET_NEEDS_PULUMI, pulumi_version
 from pulumi_northflank_provider.job_deployment import JobDeploymentProvider
@@ -59,6 +63,13 @@ JOB_SETTINGS = Kind(
     "pulumi-python:dynamic/northflank:JobSettings", serialize_provider(JobSettingsProvider())
 )
 TYPE, PROVIDER = JOB_DEPLOYMENT.type, JOB_DEPLOYMENT.provider  # the first resource's, as before
+
+#: The same resources, served by the native plugin: no pickled provider in their inputs.
+NATIVE_JOB_DEPLOYMENT = Kind("northflank:index:JobDeployment", "")
+NATIVE_JOB_RUN = Kind("northflank:index:JobRun", "")
+NATIVE_JOB_SETTINGS = Kind("northflank:index:JobSettings", "")
+#: The plugin directory (``PulumiPlugin.yaml``) of this checkout.
+PLUGIN_DIR = Path(__file__).resolve().parents[2] / "provider"
 
 
 def urn(name: str, kind: Kind = JOB_DEPLOYMENT) -> str:
@@ -95,12 +106,18 @@ class CheckFailed(Exception):
 
 
 class ProviderError(Exception):
-    """The provider raised: ``message`` is the last line of the traceback the engine shows."""
+    """The provider raised: ``message`` is what it said, without the frames around it (the
+    dynamic plugin ends a traceback with it; the native one sends ``Unexpected <class ...>:
+    <message>:`` and the frames)."""
 
     def __init__(self, details: str) -> None:
         super().__init__(details)
         self.details = details
-        self.message = details.strip().splitlines()[-1] if details.strip() else ""
+        text = details.strip()
+        if text.startswith("Unexpected <class"):
+            self.message = text.split(">: ", 1)[-1].split(':\n  File "', 1)[0]
+        else:
+            self.message = text.splitlines()[-1] if text else ""
 
 
 @dataclass
@@ -108,6 +125,27 @@ class Diff:
     changes: str  # DIFF_NONE, DIFF_SOME or DIFF_UNKNOWN
     replaces: list[str]
     delete_before_replace: bool
+    #: Field by field (the native plugin): property path -> ADD, UPDATE_REPLACE, ...
+    detailed: dict[str, str] = field(default_factory=dict)
+
+
+class EngineLogs(engine_pb2_grpc.EngineServicer):
+    """The engine's log service, as far as a native plugin uses it: it keeps every message."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str, str]] = []  # (severity, message, urn)
+        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        engine_pb2_grpc.add_EngineServicer_to_server(self, self._server)
+        self.address = f"127.0.0.1:{self._server.add_insecure_port('127.0.0.1:0')}"
+        self._server.start()
+
+    def Log(self, request: Any, context: Any) -> Any:
+        severity = engine_pb2.LogSeverity.Name(request.severity)
+        self.messages.append((severity, request.message, request.urn))
+        return empty_pb2.Empty()
+
+    def stop(self) -> None:
+        self._server.stop(grace=None)
 
 
 @dataclass
@@ -134,6 +172,8 @@ class Plugin:
     python: str = sys.executable
     #: Whether SIGINT interrupts the plugin, whatever this process inherited (interrupt tests).
     interruptible: bool = False
+    #: The native plugin (``python provider <engine>``) instead of the dynamic provider's.
+    native: bool = False
 
     def __post_init__(self) -> None:
         self.stderr_lines: list[str] = []
@@ -141,8 +181,16 @@ class Plugin:
         #: The RPCs made so far, in order (what the engine would have called).
         self.rpcs: list[str] = []
         child_env = {**os.environ, "PULUMI_PROJECT": PROJECT, **self.env}
+        self.engine_logs = EngineLogs() if self.native else None
+        if self.engine_logs is not None:
+            # As the Python language host runs a plugin directory: the venv's python, the
+            # directory, the engine's address; no -u, and the program's directory as cwd.
+            command = [self.python, str(PLUGIN_DIR), self.engine_logs.address]
+            self.cwd = self.cwd or Path(tempfile.gettempdir())
+        else:
+            command = [self.python, "-u", *self._module_flag(), "127.0.0.1:0"]
         self.child = subprocess.Popen(  # noqa: S603 - a fixed command, no shell
-            [self.python, "-u", *self._module_flag(), "127.0.0.1:0"],
+            command,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=self.cwd,
@@ -173,13 +221,17 @@ class Plugin:
 
     @property
     def output(self) -> str:
-        """Everything the plugin printed so far (the engine shows it to the user)."""
-        return "".join(self.stdout_lines + self.stderr_lines)
+        """Everything the plugin told the user so far: what it printed (the engine shows it),
+        and the native plugin's messages to the engine's log."""
+        sent = [f"{m}\n" for _, m, _ in self.engine_logs.messages] if self.engine_logs else []
+        return "".join(self.stdout_lines + self.stderr_lines + sent)
 
     def close(self) -> None:
         self.channel.close()
         self.child.terminate()
         self.child.wait(timeout=10)
+        if self.engine_logs is not None:
+            self.engine_logs.stop()
         self.assert_clean(self.output, "the plugin's output")
 
     # --- raw RPCs ------------------------------------------------------------------------------
@@ -196,6 +248,14 @@ class Plugin:
         self.assert_clean(str(response), f"the answer to {method}")
         return response
 
+    def _call_keeping_secrets(self, method: str, request: Any) -> Any:
+        """An RPC whose answer may carry a token, but only as a secret: the token must appear
+        nowhere else in it."""
+        self.rpcs.append(method)
+        response = getattr(self.stub, method)(request)
+        self.assert_clean(_without_secrets(response.inputs), f"the answer to {method}")
+        return response
+
     def assert_clean(self, text: str, where: str) -> None:
         for secret_value in self.forbidden:
             assert secret_value not in text, f"a token leaked into {where}"
@@ -204,12 +264,46 @@ class Plugin:
         return self._call("GetPluginInfo", empty_pb2.Empty())
 
     def configure(self, config: dict[str, Any]) -> Any:
+        """``config`` as stack config (``northflank:apiUrl``...). The native plugin is a default
+        provider: its inputs are this package's keys without the namespace, checked first (with
+        secrets stripped, as the engine sends them to CheckConfig)."""
+        if not self.native:
+            return self._call(
+                "Configure",
+                proto.ConfigureRequest(
+                    args=to_struct(config), acceptSecrets=True, acceptResources=True
+                ),
+            )
+        ours = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("northflank:")}
+        checked, failures = self.check_config(ours)
+        if failures:
+            raise CheckFailed(failures)
         return self._call(
             "Configure",
             proto.ConfigureRequest(
-                args=to_struct(config), acceptSecrets=True, acceptResources=True
+                args=to_struct(checked), acceptSecrets=True, acceptResources=True
             ),
         )
+
+    def check_config(self, news: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """CheckConfig: the checked settings (secrets still marked) and the failures."""
+        stripped = {k: (v["value"] if _is_secret(v) else v) for k, v in news.items()}
+        response = self._call_keeping_secrets(
+            "CheckConfig",
+            proto.CheckRequest(
+                urn=f"urn:pulumi:test::{PROJECT}::pulumi:providers:northflank::default",
+                olds=to_struct({}),
+                news=to_struct(stripped),
+            ),
+        )
+        failures = [(f.property, f.reason) for f in response.failures]
+        return from_struct_keeping_secrets(response.inputs), failures
+
+    def cancel(self) -> None:
+        self._call("Cancel", empty_pb2.Empty())
+
+    def schema(self) -> str:
+        return str(self._call("GetSchema", proto.GetSchemaRequest(version=0)).schema)
 
     def check(
         self,
@@ -223,7 +317,9 @@ class Plugin:
             proto.CheckRequest(
                 urn=urn(name, kind),
                 olds=to_struct(olds or {}),
-                news=to_struct({**news, "__provider": kind.provider}),
+                news=to_struct(
+                    {**news, **({"__provider": kind.provider} if kind.provider else {})}
+                ),
             ),
         )
         failures = [(f.property, f.reason) for f in response.failures]
@@ -244,16 +340,31 @@ class Plugin:
             proto.DiffResponse.DiffChanges.Name(response.changes),
             list(response.replaces),
             response.deleteBeforeReplace,
+            {k: proto.PropertyDiff.Kind.Name(v.kind) for k, v in response.detailedDiff.items()},
         )
 
-    def create(self, name: str, inputs: dict[str, Any], kind: Kind = JOB_DEPLOYMENT) -> State:
-        response = self._call(
-            "Create",
-            proto.CreateRequest(urn=urn(name, kind), properties=to_struct(inputs), timeout=60),
-        )
+    def create(
+        self,
+        name: str,
+        inputs: dict[str, Any],
+        kind: Kind = JOB_DEPLOYMENT,
+        preview: bool = False,
+    ) -> State:
+        response = self.create_raw(name, inputs, kind, preview)
         return State(name, response.id, inputs, from_struct(response.properties), kind)
 
-    def update(self, state: State, news: dict[str, Any]) -> dict[str, Any]:
+    def create_raw(
+        self, name: str, inputs: dict[str, Any], kind: Kind = JOB_DEPLOYMENT, preview: bool = False
+    ) -> Any:
+        """Create's answer as it came (``from_struct_keeping_secrets`` shows its secrets)."""
+        return self._call(
+            "Create",
+            proto.CreateRequest(
+                urn=urn(name, kind), properties=to_struct(inputs), timeout=60, preview=preview
+            ),
+        )
+
+    def update(self, state: State, news: dict[str, Any], preview: bool = False) -> dict[str, Any]:
         response = self._call(
             "Update",
             proto.UpdateRequest(
@@ -263,9 +374,18 @@ class Plugin:
                 news=to_struct(news),
                 old_inputs=to_struct(state.inputs),
                 timeout=60,
+                preview=preview,
             ),
         )
         return from_struct(response.properties)
+
+    def import_(
+        self, name: str, id_: str, kind: Kind
+    ) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """What ``pulumi import <type> <name> <id>`` makes the engine send: the ID alone. The
+        ID, the outputs and the inputs that Read returns."""
+        response = self._call("Read", proto.ReadRequest(id=id_, urn=urn(name, kind)))
+        return response.id, from_struct(response.properties), from_struct(response.inputs)
 
     def read(self, state: State) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
         response = self._call(
@@ -363,3 +483,33 @@ class Engine:
 
     def destroy(self, state: State) -> None:
         self.plugin.delete(state)
+
+
+def from_struct_keeping_secrets(struct: Any) -> dict[str, Any]:
+    """A struct as the wire has it: a secret stays ``{<secret signature>: ..., "value": ...}``."""
+    found: dict[str, Any] = json_format.MessageToDict(struct)
+    return found
+
+
+def is_secret(value: Any) -> bool:
+    """Whether a value of ``from_struct_keeping_secrets`` is marked secret."""
+    return _is_secret(value)
+
+
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
+
+
+def _without_secrets(struct: Any) -> str:
+    """A struct as text with every secret value left out."""
+
+    def strip(value: Any) -> Any:
+        if _is_secret(value):
+            return "<secret>"
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return str(strip(json_format.MessageToDict(struct)))

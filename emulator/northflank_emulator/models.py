@@ -364,6 +364,8 @@ class RecordedRequest:
     body: Any
     authorized: bool
     user_agent: str
+    #: The body as sent, for tests that compare two clients' requests byte for byte.
+    raw: str = ""
     at: float = field(default_factory=time.monotonic)  # when it arrived (monotonic clock)
     wall: float = field(default_factory=time.time)  # the same instant on the wall clock
 

@@ -100,6 +100,7 @@ class RequestHandler(BaseHTTPRequestHandler):
                 _parsed_or_none(body),
                 self.backend.grant(token) is not None,
                 self.headers.get("User-Agent", ""),
+                raw=body.decode("utf-8", "replace"),
             )
         )
 

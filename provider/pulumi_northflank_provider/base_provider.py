@@ -5,7 +5,7 @@ declaration, and the rule for telling a deleted object from one the provider mer
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pulumi.dynamic import (
@@ -16,10 +16,11 @@ from pulumi.dynamic import (
     ReadResult,
     ResourceProvider,
 )
+from pulumi.runtime.rpc import UNKNOWN
 
 from . import config, log
 from .declaration import Declaration, contains_unknown
-from .errors import NorthflankError, expected_failures_as_messages
+from .errors import InputError, NorthflankError, expected_failures_as_messages
 from .http.call import Call
 from .job_target import JobTarget
 
@@ -55,7 +56,12 @@ class NorthflankProvider(ResourceProvider):
         return (type(self), ())
 
     def configure(self, req: ConfigureRequest) -> None:
-        self._runtime.configure({key: req.config.get(key) for key in config.CONFIG_KEYS})
+        self.use_config({key: req.config.get(key) for key in config.CONFIG_KEYS})
+
+    def use_config(self, stack_config: Mapping[str, Any]) -> None:
+        """Settle the settings on the stack config keys given (``northflank:apiUrl``...): each
+        face has its own way to receive them."""
+        self._runtime.configure({key: stack_config.get(key) for key in config.CONFIG_KEYS})
 
     # check (and diff) run during previews: no HTTP, no token needed.
 
@@ -70,13 +76,7 @@ class NorthflankProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Declared inputs only (never ``__provider`` or read-only outputs); a value not known yet
         counts as a change; a change to the identity replaces."""
-        body = self.declaration.body
-        old, new = body.inputs_of(olds), body.inputs_of(news)
-        changed = [
-            key
-            for key in dict.fromkeys([*old, *new])
-            if old.get(key) != new.get(key) or contains_unknown(new.get(key))
-        ]
+        changed = self.changed_inputs(olds, news)
         replaces = [key for key in changed if key in self.declaration.identity]
         return DiffResult(
             changes=bool(changed),
@@ -84,16 +84,49 @@ class NorthflankProvider(ResourceProvider):
             delete_before_replace=bool(replaces) and self.replace_deletes_first,
         )
 
+    def changed_inputs(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        """The declared inputs whose value differs, or is not known yet (top-level keys)."""
+        body = self.declaration.body
+        old, new = body.inputs_of(olds), body.inputs_of(news)
+        return [
+            key
+            for key in dict.fromkeys([*old, *new])
+            if old.get(key) != new.get(key) or contains_unknown(new.get(key))
+        ]
+
+    def planned_update(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        """The outputs an update will record, as far as a preview (which sends nothing) can
+        know them: the inputs, and what only Northflank can say as not known yet."""
+        del olds  # what a resource can keep from before is its own rule (see the overrides)
+        return {
+            **self.declaration.body.inputs_of(news),
+            **dict.fromkeys(self.declaration.read_only, UNKNOWN),
+        }
+
+    def adopted(self, id_: str, props: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+        """The declared inputs, or, when a Read carries only the ID (``get``, ``pulumi import``),
+        the job the ID names; and whether it was adopted that way."""
+        declared = self.declaration.body.inputs_of(props)
+        if "projectId" in declared:
+            return declared, False
+        return {**declared, **JobTarget.parse(id_, self.declaration.name).props}, True
+
     @property
     def _client(self) -> NorthflankClient:
         return self._runtime.client
 
     def _drop_from_stack_if_gone(
-        self, what: str, target: JobTarget, ancestors: Sequence[Call]
+        self, what: str, target: JobTarget, ancestors: Sequence[Call], adopting: bool = False
     ) -> ReadResult:
         """What a Read of ``what``, just answered with a 404, returns: the empty result that
-        removes it from the stack, once ``_confirm_gone`` has shown it is gone."""
+        removes it from the stack, once ``_confirm_gone`` has shown it is gone. A Read by ID
+        alone (``pulumi import``, ``get``) has nothing to remove: it fails, saying so."""
         self._confirm_gone(what, target, ancestors)
+        if adopting:
+            raise InputError(
+                f"There is no {what} to read: Northflank answered 404 for it, and the project "
+                f"exists. A {self.declaration.name} ID is {self.declaration.import_id}."
+            )
         log.info(f"{log.sentence(what)} no longer exists; removing it from the stack.")
         return ReadResult("", {})
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
+from pulumi.runtime.rpc import UNKNOWN
 
 from . import log, readback
 from .base_provider import NorthflankProvider
@@ -30,6 +31,7 @@ from .declaration import (
     Pattern,
     Stricter,
     Variant,
+    contains_unknown,
 )
 from .errors import expected_failures_as_messages
 from .http.errors import NotFound, UnexpectedAnswer
@@ -298,27 +300,25 @@ class JobDeploymentProvider(NorthflankProvider):
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         if _ci_deploys(news):
             self._update_around_ci(BODY.inputs_of(news), BODY.inputs_of(olds))
-            source_kept = True  # what this stack sends never replaces the source
         else:
             self._post(news, previous=olds)
-            source_kept = all(olds.get(k) == news.get(k) for k in readback.SOURCES)
+        return UpdateResult(self.planned_update(olds, news))
+
+    def planned_update(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
         outs = BODY.inputs_of(news)
-        # What was read back still describes the job if its source did not change.
-        if source_kept:
+        # What was read back still describes the job if its source did not change (with `ci`,
+        # what this stack sends never replaces the source).
+        if _ci_deploys(news) or all(olds.get(k) == news.get(k) for k in readback.SOURCES):
             outs.update({k: olds[k] for k in JOB_DEPLOYMENT.read_only if k in olds})
+        elif contains_unknown(BODY.inputs_of(news)):
+            outs[LIVE_SOURCE] = UNKNOWN  # a preview: the new source is not known yet
         else:
             outs[LIVE_SOURCE] = readback.live_source(BODY.to_request(news))
-        return UpdateResult(outs)
+        return outs
 
     @expected_failures_as_messages
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        declared = BODY.inputs_of(props)
-        adopting = "projectId" not in declared  # JobDeployment.get(): nothing declared, only the ID
-        if adopting:
-            parsed = JobTarget.parse(id_, JOB_DEPLOYMENT.name)
-            declared.update(projectId=parsed.project_id, jobId=parsed.job_id)
-            if parsed.team_id:
-                declared["teamId"] = parsed.team_id
+        declared, adopting = self.adopted(id_, props)  # get() and import send only the ID
         target = self._target(declared)
         # One GET is the whole picture: the deprecated GET .../deployment is the only endpoint that
         # returns the source (image or build), and it carries the docker and buildpack settings too.
@@ -327,7 +327,9 @@ class JobDeploymentProvider(NorthflankProvider):
         try:
             live = self._client.send(call)
         except NotFound:
-            return self._drop_from_stack_if_gone(str(target), target, [target.project_call()])
+            return self._drop_from_stack_if_gone(
+                str(target), target, [target.project_call()], adopting
+            )
         if not isinstance(live, Mapping) or not any(block.key in live for block in BODY.blocks):
             raise UnexpectedAnswer.instead_of("a job's deployment", call, live)
         if adopting:

@@ -35,7 +35,7 @@ from .declaration import (
     Stricter,
     StringMap,
 )
-from .errors import NorthflankError, expected_failures_as_messages
+from .errors import InputError, NorthflankError, expected_failures_as_messages, quoted
 from .http.errors import NotFound
 from .http.scrub import Scrubber
 from .job_target import JOB_ID_LIMITS, JOB_PATH_PARAMS, JobTarget
@@ -187,6 +187,7 @@ run = northflank.JobRun("db-migrate-run", project_id="shop", job_id="db-migrate"
 pulumi.export("migration", run.status)
 """,
     replacement="starts a new run (replaces the resource)",
+    import_id="<projectId>/<jobId>/<runId>, or <teamId>/<projectId>/<jobId>/<runId>",
 )
 
 # --- Lifecycle -----------------------------------------------------------------------------------
@@ -221,23 +222,31 @@ class JobRunProvider(NorthflankProvider):
 
     @expected_failures_as_messages
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self.planned_update(olds, news))
+
+    def planned_update(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
         # Only wait, timeout_seconds or which values are secret changed (anything else
         # replaces): they govern a create that has already happened, so there is nothing to send.
-        return UpdateResult({**_read_only(olds), **BODY.inputs_of(news)})
+        return {**_read_only(olds), **BODY.inputs_of(news)}
 
     @expected_failures_as_messages
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         inputs = BODY.inputs_of(props)
+        run_id, adopting = id_, "projectId" not in inputs
+        if adopting:  # import: a past run, named by its job and its ID
+            target, run_id = parse_run_id(id_)
+            inputs = BODY.with_defaults(target.props)
         runs = self._runs(inputs)
         try:
-            run = runs.get(id_)
+            run = runs.get(run_id)
         except NotFound:
             target = runs.target
-            what = f"run {props.get('runName') or id_} of {target}"
+            what = f"run {props.get('runName') or run_id} of {target}"
             return self._drop_from_stack_if_gone(
-                what, target, [target.job_call(), target.project_call()]
+                what, target, [target.job_call(), target.project_call()], adopting
             )
-        return ReadResult(id_, {**inputs, **run.outputs}, inputs)
+        # The run's own ID, also after an import by the longer ID: it is what later reads take.
+        return ReadResult(run.id, {**inputs, **run.outputs}, inputs)
 
     @expected_failures_as_messages
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -249,6 +258,17 @@ class JobRunProvider(NorthflankProvider):
     def _runs(self, inputs: Mapping[str, Any]) -> JobRuns:
         target = JobTarget.declared(inputs).with_default_team(self._client.team_id)
         return JobRuns(self._client, target, secret_values(inputs))
+
+
+def parse_run_id(id_: str) -> tuple[JobTarget, str]:
+    """The job and the run an import ID names: ``[<teamId>/]<projectId>/<jobId>/<runId>``."""
+    job, _, run_id = id_.rpartition("/")
+    if not run_id or job.count("/") not in (1, 2):
+        raise InputError(
+            "a JobRun ID to import has the form '<projectId>/<jobId>/<runId>' or "
+            f"'<teamId>/<projectId>/<jobId>/<runId>'; got {quoted(repr(id_))}"
+        )
+    return JobTarget.parse(job, JOB_RUN.name), run_id
 
 
 def secret_values(inputs: Mapping[str, Any]) -> list[str]:

@@ -131,6 +131,7 @@ northflank.JobSettings("db-migrate-settings", project_id="shop", job_id="db-migr
     active_deadline_seconds=3600,
     run_on_source_change="never")
 """,
+    import_id="<projectId>/<jobId>, or <teamId>/<projectId>/<jobId>",
 )
 
 UPDATE_PERMISSION = "'Project > Jobs > General > Update'"
@@ -167,17 +168,19 @@ class JobSettingsProvider(NorthflankProvider):
 
     @expected_failures_as_messages
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        declared = BODY.inputs_of(props)
+        declared, adopting = self.adopted(id_, props)  # import sends only the ID
         target = self._target(declared)
         call = target.call("GET", target.job_path, "read the settings", READ_PERMISSION)
         try:
             job = self._client.send(call)
         except NotFound:
-            return self._drop_from_stack_if_gone(str(target), target, [target.project_call()])
+            return self._drop_from_stack_if_gone(
+                str(target), target, [target.project_call()], adopting
+            )
         live = job.get("settings") if isinstance(job, Mapping) else None
         if not isinstance(live, Mapping):
             raise UnexpectedAnswer.instead_of("a job with settings", call, job)
-        outs = read_back(declared, live)
+        outs = {**declared, **declarable(live)} if adopting else read_back(declared, live)
         return ReadResult(JobTarget.declared(declared).resource_id, outs, outs)
 
     @expected_failures_as_messages
@@ -237,6 +240,19 @@ def read_back(declared: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str,
             reported = value
         _put(outs, key, reported)
     return {k: v for k, v in outs.items() if v is not None}
+
+
+def declarable(live: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings of a live job that this resource declares, as it would declare them (an
+    imported job's): unset ones (null) left out."""
+    known = {p.key for p in BODY.properties} | {
+        f"{block.key}.{f.key}" for block in BODY.blocks for f in block.fields
+    }
+    out: dict[str, Any] = {}
+    for key, value in _flat(live).items():
+        if key in known and value is not None:
+            _put(out, key, value)
+    return out
 
 
 def describe(settings: Mapping[str, Any]) -> str:

@@ -91,6 +91,12 @@ class JobTarget:
     def resource_id(self) -> str:
         return "/".join(p for p in (self.team_id, self.project_id, self.job_id) if p)
 
+    @property
+    def props(self) -> dict[str, str]:
+        """The job as a resource declares it."""
+        team = {"teamId": self.team_id} if self.team_id else {}
+        return {"projectId": self.project_id, "jobId": self.job_id, **team}
+
     def __str__(self) -> str:
         team = f" of team '{self.team_id}'" if self.team_id else ""
         return f"job '{self.job_id}' in project '{self.project_id}'{team}"

@@ -14,7 +14,7 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import pulumi
 
@@ -24,12 +24,29 @@ _once: set[str] = set()
 _once_lock = threading.Lock()
 
 
+#: Where info lines and warnings go instead of ``pulumi.log``: the native plugin sends them to
+#: the engine's log service (``native.engine_log``), which shows them beside the resource.
+Sink = Callable[[str, str], None]  # (severity "info" or "warning", message)
+_sink: Sink | None = None
+
+
+def send_to(sink: Sink | None) -> None:
+    global _sink  # noqa: PLW0603 - one destination per plugin process, chosen at start-up
+    _sink = sink
+
+
 def info(message: str) -> None:
-    pulumi.log.info(f"[northflank] {message}")
+    if _sink is not None:
+        _sink("info", f"[northflank] {message}")
+    else:
+        pulumi.log.info(f"[northflank] {message}")
 
 
 def warn(message: str) -> None:
-    pulumi.log.warn(f"[northflank] {message}")
+    if _sink is not None:
+        _sink("warning", f"[northflank] {message}")
+    else:
+        pulumi.log.warn(f"[northflank] {message}")
 
 
 def info_once(key: str, message: str) -> None:

@@ -148,13 +148,24 @@ def _resource(declaration: Declaration) -> dict[str, Any]:
         *(c.key for c in declaration.computed if not c.optional),
     ]
     out: dict[str, Any] = {
-        "description": schema_text(declaration.description),
+        "description": schema_text(declaration.description) + _import_section(declaration),
         "properties": outputs,
         "required": always,
         "inputProperties": inputs,
         "requiredInputs": required_inputs,
     }
     return out
+
+
+def _import_section(declaration: Declaration) -> str:
+    """Pulumi's "## Import" section of a resource's docs, for one that can be imported."""
+    if not declaration.import_id:
+        return ""
+    first = declaration.import_id.split(", or ")[0]
+    return (
+        f"\n\n## Import\n\nThe import ID is {declaration.import_id}:\n\n```sh\n"
+        f"$ pulumi import {token(declaration.name)} <name> '{first}'\n```"
+    )
 
 
 def _inputs(declaration: Declaration) -> list[tuple[str, dict[str, Any], bool]]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import image_ref
+from . import image_ref, log
 from .declaration import Block, Body, Computed, Field
 
 #: Outputs read back from Northflank that are not inputs: they never take part in a diff.
@@ -91,9 +91,12 @@ def live_source(live: Mapping[str, Any]) -> Bag | None:
 
 def as_declared(body: Body, live: Mapping[str, Any]) -> Bag:
     """The live deployment in the form it would be declared in (for ``JobDeployment.get``): its
-    source, and the runtime blocks that source allows. ``imagePath`` is as Northflank reports it,
-    without the registry host; ``credentials`` is never returned."""
+    source, and the runtime blocks that source allows. ``imagePath`` has the registry host back
+    where its ``registryProvider`` names one (Northflank leaves it out); ``credentials`` is never
+    returned."""
     source, found = _live_source(body, live)
+    if source == "external" and isinstance(found.get("imagePath"), str):
+        found["imagePath"] = _declarable_image(found["imagePath"], live["external"])
     out: Bag = {source: found} if source is not None else {}
     variant = body.variant_of(out)
     for block in body.blocks:
@@ -164,6 +167,24 @@ def _external(declared: Mapping[str, Any], live: Mapping[str, Any], note: Note) 
 
 #: Hosts of the registries whose registryProvider names one host (for showing drift only).
 PROVIDER_HOSTS = {"github": "ghcr.io", "gitlab": "registry.gitlab.com", "dhi": "dhi.io"}
+
+
+def _declarable_image(path: str, external: Mapping[str, Any]) -> str:
+    """A live image as a program must declare it: with the registry host that Northflank leaves
+    out, where its ``registryProvider`` names one host. (Declared without it, the image would be
+    pulled from Docker Hub on the next deployment.)"""
+    provider = external.get("registryProvider")
+    if image_ref.parse(path).host is not None or provider in (None, "dockerhub"):
+        return path
+    if provider in PROVIDER_HOSTS:
+        return _with_registry(str(provider), path)
+    log.warn(
+        f"Northflank reports the image {path!r} without its registry host, and its "
+        f"registryProvider {provider!r} does not say which host that is: declare external."
+        "imagePath with the full reference (host included) before the next `pulumi up`, or "
+        "the image would be pulled from Docker Hub."
+    )
+    return path
 
 
 def _with_registry(provider: str, name: str) -> str:

@@ -4,14 +4,13 @@ it, and it reads the provider's declaration rather than repeating it."""
 
 from __future__ import annotations
 
-import importlib.metadata
-import re
 from collections.abc import Mapping
 from typing import Any, Optional
 
 import pulumi
 
 from pulumi_northflank_provider.declaration import Declaration, python_name
+from pulumi_northflank_provider.pulumi_version import installed
 
 from . import _inputs
 
@@ -21,9 +20,7 @@ REQUIRED = ("project_id", "job_id")
 GET_NEEDS_PULUMI = (3, 268)
 
 
-def pulumi_version() -> tuple[int, ...]:
-    found = re.match(r"(\d+)\.(\d+)", importlib.metadata.version("pulumi"))
-    return tuple(int(n) for n in found.groups()) if found else (0, 0)
+pulumi_version = installed  # (major, minor) of the installed pulumi
 
 
 def require_get_support(resource: str) -> None:

@@ -299,3 +299,23 @@ class JobRun(pulumi.dynamic.Resource, module="northflank", name="JobRun"):
         props = _arguments.to_wire(keywords, JOB_RUN)
         props = _program_values.job_run(props)
         super().__init__(JobRunProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],  # noqa: A002 - Pulumi's conventional name
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> JobRun:
+        """
+        Read an existing JobRun by its ID, without managing it.
+
+        :param resource_name: The Pulumi name to give the looked-up resource.
+        :param id: ``<projectId>/<jobId>/<runId>, or <teamId>/<projectId>/<jobId>/<runId>``.
+        :param opts: Options for the resource.
+        """
+        _arguments.require_get_support("JobRun")
+        resource = JobRun.__new__(JobRun)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        props = _arguments.nothing_declared(JOB_RUN)
+        pulumi.dynamic.Resource.__init__(resource, JobRunProvider(), resource_name, props, opts)
+        return resource

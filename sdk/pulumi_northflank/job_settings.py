@@ -251,3 +251,25 @@ class JobSettings(pulumi.dynamic.Resource, module="northflank", name="JobSetting
         )
         props = _arguments.to_wire(keywords, JOB_SETTINGS)
         super().__init__(JobSettingsProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],  # noqa: A002 - Pulumi's conventional name
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> JobSettings:
+        """
+        Read an existing JobSettings by its ID, without managing it.
+
+        :param resource_name: The Pulumi name to give the looked-up resource.
+        :param id: ``<projectId>/<jobId>, or <teamId>/<projectId>/<jobId>``.
+        :param opts: Options for the resource.
+        """
+        _arguments.require_get_support("JobSettings")
+        resource = JobSettings.__new__(JobSettings)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        props = _arguments.nothing_declared(JOB_SETTINGS)
+        pulumi.dynamic.Resource.__init__(
+            resource, JobSettingsProvider(), resource_name, props, opts
+        )
+        return resource

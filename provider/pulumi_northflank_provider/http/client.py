@@ -7,6 +7,7 @@ anything else looks at it.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import threading
@@ -146,7 +147,8 @@ class NorthflankClient:
             response = self._session(call.idempotent).request(
                 call.method,
                 settings.api_url + call.path,
-                json=body,
+                data=None if body is None else canonical_json(body),
+                headers=None if body is None else JSON_CONTENT,
                 params=params,
                 auth=_Bearer(token),  # explicit auth also keeps requests from reading ~/.netrc
                 timeout=(CONNECT_TIMEOUT, settings.request_timeout),
@@ -359,3 +361,12 @@ def _attempts(response: requests.Response) -> int:
 
 def _content_type(headers: CaseInsensitiveDict[str]) -> str:
     return quoted(headers.get("Content-Type") or "no content type")
+
+
+JSON_CONTENT = {"Content-Type": "application/json"}
+
+
+def canonical_json(body: Any) -> bytes:
+    """A request body with its keys sorted: the same declaration gives the same bytes, whatever
+    order the engine delivered its maps in (the two plugins, or two runs, may differ)."""
+    return json.dumps(body, sort_keys=True, allow_nan=False).encode()

@@ -11,7 +11,7 @@ from ..errors import NorthflankError
 from ..http.errors import NotFound
 from .api import JobRuns
 from .model import Run
-from .stopping import PluginStopping, pause
+from .stopping import PluginStopping, pause, why
 
 POLL_FIRST = 2.0  # seconds before the first look at a run
 POLL_GROWTH = 1.5  # each wait is this much longer than the one before ...
@@ -85,7 +85,7 @@ def interrupted(runs: JobRuns, run: Run, ours: bool) -> RunInterrupted:
     """Said in the log too: the engine that interrupted the plugin may no longer read errors."""
     whose = "its run" if ours else "run"
     message = (
-        f"The Pulumi plugin was told to stop while following {whose} {run.name} ({run.id}) of "
+        f"{why()} while following {whose} {run.name} ({run.id}) of "
         f"{runs.target}. The run goes on on Northflank (it is not aborted): "
         f"{how_to_follow(runs, run)}. Pulumi records no JobRun for it: the next `pulumi up` "
         "waits for it to conclude, says how it ended, then runs the job again."

@@ -5,7 +5,7 @@ dynamic-provider host's main thread then stops its gRPC server and ends, while t
 that follows a run would sleep on. Every wait of a create is cut into slices that check whether the
 main thread is still alive, so that the plugin can say which run it leaves behind before it exits.
 (The engine's first Ctrl-C sends Cancel, which the dynamic-provider host answers without telling
-the provider: nothing can be done about that one.)
+the provider: nothing can be done about that one there. The native plugin hears it: ``cancel``.)
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ SLICE = 0.25
 
 
 _told_to_stop = threading.Event()
+_cancelled = threading.Event()
 # Run when the interpreter shuts down, before it joins the worker threads (which would wait for a
 # create to finish its whole wait). CPython's own thread pools hook in the same way; where the
 # hook is missing, the main thread's end is seen instead (on Python >= 3.12 it ends first).
@@ -30,8 +31,20 @@ class PluginStopping(Exception):
     """The plugin's host is shutting down: stop waiting, say what is left behind."""
 
 
+def cancel() -> None:
+    """The engine's Cancel (the first Ctrl-C, in the native plugin): every wait ends now."""
+    _cancelled.set()
+
+
 def stopping() -> bool:
-    return _told_to_stop.is_set() or not threading.main_thread().is_alive()
+    return _cancelled.is_set() or _told_to_stop.is_set() or not threading.main_thread().is_alive()
+
+
+def why() -> str:
+    """Who stopped the wait, as the first words of the message that says so."""
+    if _cancelled.is_set():
+        return "Pulumi cancelled the operation (Ctrl-C)"
+    return "The Pulumi plugin was told to stop"
 
 
 def pause(seconds: float) -> None:
