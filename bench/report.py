@@ -220,6 +220,14 @@ def _throughput_tables(rows: list[dict[str, Any]]) -> list[str]:
     updates = ", ".join(
         f"N={r['n']}: {_s(r['update'])} (bare {_s(r['bare_update'])})" for r in rows
     )
+    natives = "; ".join(
+        f"N={r['n']}: "
+        + ", ".join(
+            f"{f} {r['ratios'][f'native_{f}_to_dynamic']:.2f}"
+            for f in ("apply", "update", "preview", "refresh")
+        )
+        for r in rows
+    )
     out += [
         "",
         f"pulumi up, N changed resources (Check+Diff+Update): {updates}",
@@ -229,6 +237,8 @@ def _throughput_tables(rows: list[dict[str, Any]]) -> list[str]:
         "requests with requests.Session, or bare gRPC round trips.",
         "Check+Diff is two gRPC round trips: a preview ratio of 2.00 would leave nothing for the "
         "plugin's own work.",
+        "",
+        f"native plugin / dynamic plugin, the same calls and the same core: {natives}",
     ]
     return out
 

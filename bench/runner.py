@@ -10,7 +10,7 @@ from typing import Any
 
 from pulumi.dynamic.dynamic import serialize_provider
 
-from northflank_devtools.engine_driver import Plugin
+from northflank_devtools.engine_driver import JOB_DEPLOYMENT, NATIVE_JOB_DEPLOYMENT, Kind, Plugin
 
 from . import footprint, http_counts, run_requests
 from .bare_provider import BareProvider
@@ -21,7 +21,7 @@ from .report import machine
 from .throughput import HttpFloor, PluginCalls
 from .workload import CALLERS, PROJECT, fresh_jobs, new_token, start_plugin
 
-BARE_PROVIDER = serialize_provider(BareProvider())
+BARE = Kind(JOB_DEPLOYMENT.type, serialize_provider(BareProvider()))
 
 
 @dataclass
@@ -59,6 +59,7 @@ class Runner:
             }
             self._prepare_peers(peers, emulator)
             plugin = start_plugin(emulator.url, self.token)
+            native = start_plugin(emulator.url, self.token, native=True)
             try:
                 progress("HTTP requests per operation")
                 job_id = fresh_jobs(1, "count")[0]
@@ -69,9 +70,10 @@ class Runner:
                     "measured": run_requests.measure(plugin, emulator, "run-requests"),
                     "computed": run_requests.computed(),
                 }
-                results["throughput"] = self._throughput(plugin, emulator, pool, peers)
+                results["throughput"] = self._throughput(plugin, native, emulator, pool, peers)
             finally:
                 plugin.close()
+                native.close()
                 for peer in peers:
                     peer.close()
             results["peers"] = [_describe(peer) for peer in peers]
@@ -101,14 +103,16 @@ class Runner:
     def _throughput(
         self,
         plugin: Plugin,
+        native: Plugin,
         emulator: EmulatorProcess,
         pool: ThreadPoolExecutor,
         peers: list[Peer],
     ) -> list[dict[str, Any]]:
         sides = _Sides(
             PluginCalls(plugin, pool),
-            PluginCalls(plugin, pool, BARE_PROVIDER),
+            PluginCalls(plugin, pool, BARE),
             HttpFloor(emulator.url, self.token, pool),
+            PluginCalls(native, pool, NATIVE_JOB_DEPLOYMENT),
         )
         # Warm up: HTTP sessions and connections, gRPC, unpickling and configuring the providers.
         sides.run(CALLERS, emulator, Figures())
@@ -141,28 +145,39 @@ class Figures(dict[str, Stats]):
 
 @dataclass
 class _Sides:
-    """The provider, the bare reference provider and the HTTP floor, for fresh jobs each."""
+    """The provider, the bare reference provider, the HTTP floor and the native plugin, for
+    fresh jobs each."""
 
     provider: PluginCalls
     bare: PluginCalls
     floor: HttpFloor
+    native: PluginCalls
 
     def run(
         self, n: int, emulator: EmulatorProcess, figures: Figures, floor_first: bool = False
     ) -> None:
         """Every figure once; every other run, the floor and the bare provider go first."""
         mine, bare, floors = fresh_jobs(n, "up"), fresh_jobs(n, "bare"), fresh_jobs(n, "floor")
-        emulator.add_jobs(PROJECT, mine + bare + floors)
+        natives = fresh_jobs(n, "native")
+        emulator.add_jobs(PROJECT, mine + bare + floors + natives)
         emulator.clear()
         if floor_first:
             self._floor(figures, floors)
-        self._plugin(figures, mine, bare, bare_first=floor_first)
+        self._plugin(figures, mine, bare, natives, others_first=floor_first)
         if not floor_first:
             self._floor(figures, floors)
 
-    def _plugin(self, figures: Figures, mine: list[str], bare: list[str], bare_first: bool) -> None:
+    def _plugin(
+        self,
+        figures: Figures,
+        mine: list[str],
+        bare: list[str],
+        natives: list[str],
+        others_first: bool,
+    ) -> None:
         sides = [("", self.provider, mine), ("bare_", self.bare, bare)]
-        for prefix, calls, jobs in reversed(sides) if bare_first else sides:
+        sides.append(("native_", self.native, natives))
+        for prefix, calls, jobs in reversed(sides) if others_first else sides:
             seconds, resources = calls.create(jobs)
             figures.add(prefix + "apply", seconds)
             seconds, resources = calls.update(resources, version=2)
@@ -188,12 +203,18 @@ RATIOS = {  # name: (numerator, denominator)
     "refresh_to_floor": ("refresh", "floor_get"),
     "refresh_to_bare": ("refresh", "bare_refresh"),
     "bare_refresh_to_floor": ("bare_refresh", "floor_get"),
+    # The native plugin (every language's) against the dynamic one, on the same core.
+    **{
+        f"native_{f}_to_dynamic": (f"native_{f}", f)
+        for f in ("apply", "update", "preview", "refresh")
+    },
 }
 
 
 def _row(n: int, figures: Figures, peers: list[Peer]) -> dict[str, Any]:
     row: dict[str, Any] = {"n": n}
-    names = [*FIGURES, *(f"bare_{f}" for f in FIGURES), "grpc_round_trips"]
+    names = [*FIGURES, *(f"{side}_{f}" for side in ("bare", "native") for f in FIGURES)]
+    names.append("grpc_round_trips")
     for name in [*names, "floor_post", "floor_get"]:
         row[name] = figures[name].to_json()
     row["ratios"] = {

@@ -16,7 +16,7 @@ import requests
 from google.protobuf import empty_pb2
 from pulumi.runtime import proto
 
-from northflank_devtools.engine_driver import PROVIDER, Plugin, to_struct, urn
+from northflank_devtools.engine_driver import JOB_DEPLOYMENT, Kind, Plugin, to_struct, urn
 
 from .measure import timed_calls
 from .workload import PROJECT, body, deployment_url, inputs
@@ -32,9 +32,10 @@ class Resource:
     outputs: Any
 
 
-def _check_request(job_id: str, version: int, provider: str, olds: Any = None) -> Any:
-    news = to_struct({**inputs(job_id, version), "__provider": provider})
-    return proto.CheckRequest(urn=urn(job_id), olds=olds or to_struct({}), news=news)
+def _check_request(job_id: str, version: int, kind: Kind, olds: Any = None) -> Any:
+    provider = {"__provider": kind.provider} if kind.provider else {}  # none for the native plugin
+    news = to_struct({**inputs(job_id, version), **provider})
+    return proto.CheckRequest(urn=urn(job_id, kind), olds=olds or to_struct({}), news=news)
 
 
 def _checked(plugin: Plugin, request: Any) -> Any:
@@ -44,11 +45,11 @@ def _checked(plugin: Plugin, request: Any) -> Any:
     return answer.inputs
 
 
-def _diff(plugin: Plugin, resource: Resource, news: Any) -> Any:
+def _diff(plugin: Plugin, resource: Resource, news: Any, kind: Kind) -> Any:
     return plugin.stub.Diff(
         proto.DiffRequest(
             id=resource.id,
-            urn=urn(resource.job_id),
+            urn=urn(resource.job_id, kind),
             olds=resource.outputs,
             news=news,
             old_inputs=resource.inputs,
@@ -58,16 +59,18 @@ def _diff(plugin: Plugin, resource: Resource, news: Any) -> Any:
 
 class PluginCalls:
     """What ``pulumi up``, ``preview`` and ``refresh`` make the engine send, N resources at once,
-    for resources of the given (serialized) provider."""
+    for resources of the given kind (a serialized provider, or the native plugin's type)."""
 
-    def __init__(self, plugin: Plugin, pool: ThreadPoolExecutor, provider: str = PROVIDER) -> None:
+    def __init__(
+        self, plugin: Plugin, pool: ThreadPoolExecutor, kind: Kind = JOB_DEPLOYMENT
+    ) -> None:
         self.plugin = plugin
         self.pool = pool
-        self.provider = provider
+        self.kind = kind
 
     def create(self, job_ids: list[str]) -> tuple[float, list[Resource]]:
         """``pulumi up`` of new resources: Check, then Create with the checked inputs."""
-        requests_ = [_check_request(job_id, 1, self.provider) for job_id in job_ids]
+        requests_ = [_check_request(job_id, 1, self.kind) for job_id in job_ids]
 
         def up(request: Any) -> Resource:
             checked = _checked(self.plugin, request)
@@ -84,12 +87,15 @@ class PluginCalls:
 
     def update(self, resources: list[Resource], version: int) -> tuple[float, list[Resource]]:
         """``pulumi up`` of changed resources: Check, Diff, then Update."""
-        work = [(r, _check_request(r.job_id, version, self.provider, r.inputs)) for r in resources]
+        work = [(r, _check_request(r.job_id, version, self.kind, r.inputs)) for r in resources]
 
         def up(item: tuple[Resource, Any]) -> Resource:
             resource, request = item
             checked = _checked(self.plugin, request)
-            if _diff(self.plugin, resource, checked).changes != proto.DiffResponse.DIFF_SOME:
+            if (
+                _diff(self.plugin, resource, checked, self.kind).changes
+                != proto.DiffResponse.DIFF_SOME
+            ):
                 raise RuntimeError(f"Diff found no change for {resource.id}")
             updated = self.plugin.stub.Update(
                 proto.UpdateRequest(
@@ -107,11 +113,11 @@ class PluginCalls:
 
     def preview(self, resources: list[Resource], version: int) -> float:
         """``pulumi preview`` of changed resources: Check, then Diff; no HTTP."""
-        work = [(r, _check_request(r.job_id, version, self.provider, r.inputs)) for r in resources]
+        work = [(r, _check_request(r.job_id, version, self.kind, r.inputs)) for r in resources]
 
         def look(item: tuple[Resource, Any]) -> None:
             resource, request = item
-            if _diff(self.plugin, resource, _checked(self.plugin, request)).changes != (
+            if _diff(self.plugin, resource, _checked(self.plugin, request), self.kind).changes != (
                 proto.DiffResponse.DIFF_SOME
             ):
                 raise RuntimeError(f"Diff found no change for {resource.id}")
@@ -125,7 +131,7 @@ class PluginCalls:
             answer = self.plugin.stub.Read(
                 proto.ReadRequest(
                     id=resource.id,
-                    urn=urn(resource.job_id),
+                    urn=urn(resource.job_id, self.kind),
                     properties=resource.outputs,
                     inputs=resource.inputs,
                 )

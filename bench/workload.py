@@ -49,12 +49,14 @@ def deployment_url(api_url: str, job_id: str) -> str:
     return f"{api_url}/v1/projects/{PROJECT}/jobs/{job_id}/deployment"
 
 
-def start_plugin(api_url: str, token: str) -> Plugin:
-    """A plugin process configured as ``pulumi config set northflank:...`` would configure it."""
+def start_plugin(api_url: str, token: str, native: bool = False) -> Plugin:
+    """A plugin process configured as ``pulumi config set northflank:...`` would configure it:
+    the dynamic provider's, or the native plugin."""
     plugin = Plugin(
         env={"NORTHFLANK_API_TOKEN": "", "NORTHFLANK_API_URL": ""},
         cwd=REPO_ROOT,
         forbidden=(token,),  # the harness fails if the token shows up in any answer or output
+        native=native,
     )
     try:
         plugin.configure({"northflank:apiUrl": api_url, "northflank:apiToken": secret(token)})

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +40,7 @@ from northflank_devtools.engine_driver import (
 from northflank_emulator import Backend, EmulatorServer
 from pulumi_northflank_provider import __version__
 from pulumi_northflank_provider.declaration import is_unknown
-from pulumi_northflank_provider.native.serve import NEEDS_PULUMI
+from pulumi_northflank_provider.native.serve import NEEDS_PULUMI, engine_address
 from pulumi_northflank_provider.package_schema import SCHEMA_FILE
 
 from .conftest import CANARY_TOKEN, PROJECT, ApiCalls, JobRef, start_plugin
@@ -143,6 +145,33 @@ def test_the_settings_fall_back_to_the_environment(emulator: EmulatorServer, job
         assert job.live()["external"]["imagePath"] == "acme/migrate:1.5.0"
     finally:
         plugin.close()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["127.0.0.1:4242"],
+        ["--logtostderr", "-v=9", "127.0.0.1:4242"],
+        ["--tracing", "http://127.0.0.1:9411", "127.0.0.1:4242"],  # the SDK's parser errs here
+    ],
+)
+def test_the_engines_address_is_the_last_argument(argv: list[str]) -> None:
+    assert engine_address(argv) == "127.0.0.1:4242"
+
+
+def test_the_plugin_needs_nothing_outside_its_directory_but_its_requirements() -> None:
+    """`pulumi package add` installs requirements.txt beside the plugin, not this distribution:
+    the plugin must not import the Python SDK (``pulumi_northflank``)."""
+    probe = (
+        "import sys\n"
+        "import pulumi_northflank_provider.native.provider\n"
+        "import pulumi_northflank_provider.native.serve\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pulumi_northflank'))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], cwd=PLUGIN_DIR, capture_output=True, text=True, check=True
+    )
+    assert found.stdout.strip() == "[]"
 
 
 def test_check_config_names_a_bad_setting_and_marks_the_token_secret(native: Plugin) -> None:

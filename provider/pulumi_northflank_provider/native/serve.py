@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
@@ -29,14 +28,11 @@ def main(argv: Sequence[str]) -> None:
     from .engine_log import EngineLog  # noqa: PLC0415
     from .provider import NorthflankNativeProvider  # noqa: PLC0415
 
-    # The same arguments the SDK's server reads (it parses sys.argv itself): the engine's address
-    # comes last, after flags such as --logtostderr and -v=9.
-    known, _ = _arguments().parse_known_args(argv)
-    log.send_to(EngineLog(known.engine))
+    log.send_to(EngineLog(engine_address(argv)))
     server.main(list(argv), __version__, NorthflankNativeProvider())
 
 
-def _arguments() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="northflank plugin", add_help=False)
-    parser.add_argument("engine")
-    return parser
+def engine_address(argv: Sequence[str]) -> str:
+    """The engine's address: the last argument, after ``--logtostderr``, ``-v=9`` and
+    ``--tracing <url>`` (whose value would pass for a positional argument)."""
+    return argv[-1] if argv and not argv[-1].startswith("-") else ""
