@@ -300,6 +300,15 @@ def test_a_preview_with_unknown_values_checks_plans_and_sends_nothing(
     assert api_calls.all()[before:] == []
 
 
+def test_a_resource_under_a_component_is_served_by_its_own_type(
+    native: Plugin, job: JobRef
+) -> None:
+    """Its URN carries the qualified type ``Parent$northflank:index:JobDeployment``."""
+    nested = Kind(f"acme:index:Stack${NATIVE_JOB_DEPLOYMENT.type}", "")
+    state = Engine(native).up("nested", {**job.inputs, "external": IMAGE}, kind=nested)
+    assert state.id == f"{PROJECT}/{job.job_id}" and "liveSource" in state.outputs
+
+
 def test_check_fails_with_the_property_path_and_the_rule(native: Plugin, job: JobRef) -> None:
     with pytest.raises(CheckFailed) as failure:
         Engine(native).preview(
@@ -344,10 +353,13 @@ def test_import_by_id_returns_inputs_whose_next_diff_is_no_change(
 
 
 def test_job_settings_import_with_what_northflank_reports(native: Plugin, job: JobRef) -> None:
-    job.change_settings_out_of_band({"backoffLimit": 4, "runOnSourceChange": "never"})
+    cron = {"schedule": "*/30 * * * *", "suspended": False, "concurrencyPolicy": "forbid"}
+    job.change_settings_out_of_band({"backoffLimit": 4, "runOnSourceChange": "never", "cron": cron})
     id_, outputs, inputs = native.import_("s", f"{PROJECT}/{job.job_id}", NATIVE_JOB_SETTINGS)
     assert inputs["backoffLimit"] == 4
-    # GET job does not report it (docs/northflank-api.md): an import cannot know it.
+    # Northflank answers "Forbid": declared as the enum spells it. GET job reports neither
+    # runOnSourceChange nor cron's suspended (docs/northflank-api.md): an import cannot know them.
+    assert inputs["cron"] == {"schedule": "*/30 * * * *", "concurrencyPolicy": "forbid"}
     assert "runOnSourceChange" not in inputs
     state = State("s", id_, inputs, outputs, NATIVE_JOB_SETTINGS)
     assert preview_changes(native, "s", inputs, state) == "DIFF_NONE"

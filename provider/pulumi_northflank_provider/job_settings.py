@@ -30,6 +30,7 @@ from .declaration import (
     Pattern,
     Stricter,
     Variant,
+    enum_of,
 )
 from .errors import expected_failures_as_messages
 from .http.errors import NotFound, UnexpectedAnswer
@@ -244,14 +245,18 @@ def read_back(declared: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str,
 
 def declarable(live: Mapping[str, Any]) -> dict[str, Any]:
     """The settings of a live job that this resource declares, as it would declare them (an
-    imported job's): unset ones (null) left out."""
-    known = {p.key for p in BODY.properties} | {
-        f"{block.key}.{f.key}" for block in BODY.blocks for f in block.fields
+    imported job's): unset ones (null) left out, and a closed set's value in its declared
+    spelling (Northflank answers ``Forbid`` for ``forbid``)."""
+    fields = {p.key: p for p in BODY.properties} | {
+        f"{block.key}.{f.key}": f for block in BODY.blocks for f in block.fields
     }
     out: dict[str, Any] = {}
-    for key, value in _flat(live).items():
-        if key in known and value is not None:
-            _put(out, key, value)
+    for key, reported in _flat(live).items():
+        if key not in fields or reported is None:
+            continue
+        choice = enum_of(getattr(fields[key], "rules", ()))
+        spelled = {v.lower(): v for v in choice.values} if choice else {}
+        _put(out, key, spelled.get(str(reported).lower(), reported))
     return out
 
 
