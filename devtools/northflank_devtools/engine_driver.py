@@ -236,7 +236,9 @@ class Plugin:
 
     # --- raw RPCs ------------------------------------------------------------------------------
 
-    def _call(self, method: str, request: Any) -> Any:
+    def _call(self, method: str, request: Any, shown: Any = str) -> Any:
+        """The RPC; ``shown`` is what of the answer must be clean of tokens (all of it, but for
+        an answer that may carry a token as a secret)."""
         self.rpcs.append(method)
         try:
             response = getattr(self.stub, method)(request)
@@ -245,15 +247,7 @@ class Plugin:
             if exc.code() == grpc.StatusCode.UNKNOWN:
                 raise ProviderError(exc.details() or "") from None
             raise
-        self.assert_clean(str(response), f"the answer to {method}")
-        return response
-
-    def _call_keeping_secrets(self, method: str, request: Any) -> Any:
-        """An RPC whose answer may carry a token, but only as a secret: the token must appear
-        nowhere else in it."""
-        self.rpcs.append(method)
-        response = getattr(self.stub, method)(request)
-        self.assert_clean(_without_secrets(response.inputs), f"the answer to {method}")
+        self.assert_clean(shown(response), f"the answer to {method}")
         return response
 
     def assert_clean(self, text: str, where: str) -> None:
@@ -287,14 +281,15 @@ class Plugin:
 
     def check_config(self, news: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         """CheckConfig: the checked settings (secrets still marked) and the failures."""
-        stripped = {k: (v["value"] if _is_secret(v) else v) for k, v in news.items()}
-        response = self._call_keeping_secrets(
+        stripped = {k: (v["value"] if is_secret(v) else v) for k, v in news.items()}
+        response = self._call(
             "CheckConfig",
             proto.CheckRequest(
                 urn=f"urn:pulumi:test::{PROJECT}::pulumi:providers:northflank::default",
                 olds=to_struct({}),
                 news=to_struct(stripped),
             ),
+            shown=lambda answer: _without_secrets(answer.inputs),  # the token only as a secret
         )
         failures = [(f.property, f.reason) for f in response.failures]
         return from_struct_keeping_secrets(response.inputs), failures
@@ -493,10 +488,6 @@ def from_struct_keeping_secrets(struct: Any) -> dict[str, Any]:
 
 def is_secret(value: Any) -> bool:
     """Whether a value of ``from_struct_keeping_secrets`` is marked secret."""
-    return _is_secret(value)
-
-
-def _is_secret(value: Any) -> bool:
     return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
 
 
@@ -504,7 +495,7 @@ def _without_secrets(struct: Any) -> str:
     """A struct as text with every secret value left out."""
 
     def strip(value: Any) -> Any:
-        if _is_secret(value):
+        if is_secret(value):
             return "<secret>"
         if isinstance(value, dict):
             return {k: strip(v) for k, v in value.items()}

@@ -38,7 +38,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from .. import config
 from ..base_provider import NorthflankProvider
-from ..declaration import contains_unknown
+from ..declaration import contains_unknown, is_unknown
 from ..errors import ConfigurationError, InputError, NorthflankError
 from ..job_deployment import JobDeploymentProvider
 from ..job_run import SECRET_NAMES, JobRunProvider
@@ -115,19 +115,19 @@ class NorthflankNativeProvider(Provider):
         news, _ = plain(request.new_inputs)
         result = await self._run(request.urn, provider.diff, request.resource_id, olds, news)
         body = provider.declaration.body
+        old_inputs, new_inputs = body.inputs_of(olds), body.inputs_of(news)
+        changed = provider.changed_inputs(olds, news)
         replaces = set(result.replaces or [])
         detailed = {
             path: PropertyDiff(_kind(change, top in replaces), input_diff=True)
-            for top in provider.changed_inputs(olds, news)
-            for path, change in field_changes(
-                (top,), body.inputs_of(olds).get(top), body.inputs_of(news).get(top)
-            )
+            for top in changed
+            for path, change in field_changes((top,), old_inputs.get(top), new_inputs.get(top))
         }
         return DiffResponse(
             changes=bool(result.changes),
             replaces=sorted(replaces),
             delete_before_replace=bool(result.delete_before_replace),
-            diffs=sorted({path.split(".")[0].split("[")[0] for path in detailed}),
+            diffs=sorted(changed),
             detailed_diff=detailed,
         )
 
@@ -213,9 +213,7 @@ def _secret_names_kept(news: dict[str, Any], secrets: set[Path], olds: Mapping[s
     """Which environment values are secret, from their marks (other languages' SDKs do not say
     it in a property, as the Python SDK does); in the order of the last check when the same, so
     that an unchanged program shows no change."""
-    if contains_unknown(news.get("environment")) and not isinstance(
-        news.get("environment"), Mapping
-    ):
+    if is_unknown(news.get("environment")):
         return UNKNOWN
     names = secret_names(news, secrets, "environment")
     before = olds.get(SECRET_NAMES)
