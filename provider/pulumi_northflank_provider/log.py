@@ -27,26 +27,27 @@ _once_lock = threading.Lock()
 #: Where info lines and warnings go instead of ``pulumi.log``: the native plugin sends them to
 #: the engine's log service (``native.engine_log``), which shows them beside the resource.
 Sink = Callable[[str, str], None]  # (severity "info" or "warning", message)
-_sink: Sink | None = None
+
+
+def _to_pulumi_log(severity: str, message: str) -> None:
+    (pulumi.log.warn if severity == "warning" else pulumi.log.info)(message)
+
+
+_sink: Sink = _to_pulumi_log
 
 
 def send_to(sink: Sink | None) -> None:
+    """Write info lines and warnings to ``sink`` from now on (``None``: to ``pulumi.log``)."""
     global _sink  # noqa: PLW0603 - one destination per plugin process, chosen at start-up
-    _sink = sink
+    _sink = sink or _to_pulumi_log
 
 
 def info(message: str) -> None:
-    if _sink is not None:
-        _sink("info", f"[northflank] {message}")
-    else:
-        pulumi.log.info(f"[northflank] {message}")
+    _sink("info", f"[northflank] {message}")
 
 
 def warn(message: str) -> None:
-    if _sink is not None:
-        _sink("warning", f"[northflank] {message}")
-    else:
-        pulumi.log.warn(f"[northflank] {message}")
+    _sink("warning", f"[northflank] {message}")
 
 
 def info_once(key: str, message: str) -> None:

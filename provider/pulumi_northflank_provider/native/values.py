@@ -54,7 +54,7 @@ def wrapped(
             out = PropertyValue({str(k): wrap(v, (*path, str(k))) for k, v in value.items()})
         elif isinstance(value, (list, tuple)):
             out = PropertyValue([wrap(v, (*path, str(i))) for i, v in enumerate(value)])
-        elif isinstance(value, bool) or value is None or isinstance(value, str):
+        elif value is None or isinstance(value, (bool, str)):
             out = PropertyValue(value)
         elif isinstance(value, (int, float)):
             out = PropertyValue(float(value))
