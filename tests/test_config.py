@@ -210,3 +210,23 @@ def test_the_team_comes_from_config_or_environment_and_must_be_an_id() -> None:
         config.settings_from({"northflank:teamId": "a/b"}, {})
     with pytest.raises(ConfigurationError, match="1 to 100"):
         config.settings_from({"northflank:teamId": "t" * 101}, {})
+
+
+@pytest.mark.parametrize(
+    ("stack", "env", "setting"),
+    [
+        ({"northflank:apiUrl": "ftp://x"}, {}, "northflank:apiUrl"),
+        ({}, {"NORTHFLANK_API_URL": "http://example.com"}, "northflank:apiUrl"),
+        ({"northflank:teamId": "no spaces"}, {}, "northflank:teamId"),
+        ({"northflank:requestTimeout": "0"}, {}, "northflank:requestTimeout"),
+        ({}, {"NORTHFLANK_MAX_RETRY_WAIT": "-1"}, "northflank:maxRetryWait"),
+        ({"northflank:apiToken": 12}, {}, "northflank:apiToken"),
+    ],
+)
+def test_a_setting_that_can_never_work_is_named_by_its_key(
+    stack: dict[str, object], env: dict[str, str], setting: str
+) -> None:
+    """Wherever it came from (the native plugin's CheckConfig names the property with it)."""
+    with pytest.raises(ConfigurationError) as problem:
+        config.settings_from(stack, env)
+    assert problem.value.setting == setting

@@ -14,7 +14,8 @@ import ipaddress
 import os
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -100,30 +101,49 @@ def settings_from(
     """Settings from the stack config first, then the environment, then the defaults; a
     ``ConfigurationError`` for a setting that can never work."""
     env = os.environ if environ is None else environ
-    token, token_source = _text(stack_config, TOKEN_CONFIG, env, TOKEN_ENV)
-    url, url_source = _text(stack_config, URL_CONFIG, env, URL_ENV)
-    team, team_source = _text(stack_config, TEAM_CONFIG, env, TEAM_ENV)
-    if team is not None and not _TEAM_ID.fullmatch(team):
-        raise ConfigurationError(
-            f"{team_source} must be a team ID (1 to 100 letters, digits and hyphens)."
-        )
-    return Settings(
-        api_url=_checked_url(url, url_source) if url else DEFAULT_API_URL,
-        token=Token(token) if token else None,
-        token_source=token_source,
-        team_id=team,
-        request_timeout=_seconds(
+    with _named(TOKEN_CONFIG):
+        token, token_source = _text(stack_config, TOKEN_CONFIG, env, TOKEN_ENV)
+    with _named(URL_CONFIG):
+        url, url_source = _text(stack_config, URL_CONFIG, env, URL_ENV)
+    with _named(TEAM_CONFIG):
+        team, team_source = _text(stack_config, TEAM_CONFIG, env, TEAM_ENV)
+        if team is not None and not _TEAM_ID.fullmatch(team):
+            raise ConfigurationError(
+                f"{team_source} must be a team ID (1 to 100 letters, digits and hyphens)."
+            )
+    with _named(URL_CONFIG):
+        api_url = _checked_url(url, url_source) if url else DEFAULT_API_URL
+    with _named(TIMEOUT_CONFIG):
+        request_timeout = _seconds(
             stack_config, TIMEOUT_CONFIG, env, TIMEOUT_ENV, DEFAULT_REQUEST_TIMEOUT, zero_ok=False
-        ),
-        max_retry_wait=_seconds(
+        )
+    with _named(RETRY_WAIT_CONFIG):
+        max_retry_wait = _seconds(
             stack_config,
             RETRY_WAIT_CONFIG,
             env,
             RETRY_WAIT_ENV,
             DEFAULT_MAX_RETRY_WAIT,
             zero_ok=True,
-        ),
+        )
+    return Settings(
+        api_url=api_url,
+        token=Token(token) if token else None,
+        token_source=token_source,
+        team_id=team,
+        request_timeout=request_timeout,
+        max_retry_wait=max_retry_wait,
     )
+
+
+@contextmanager
+def _named(key: str) -> Iterator[None]:
+    """A ``ConfigurationError`` raised inside names the setting ``key`` it is about."""
+    try:
+        yield
+    except ConfigurationError as problem:
+        problem.setting = key
+        raise
 
 
 def _seconds(

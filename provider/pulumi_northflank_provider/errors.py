@@ -23,6 +23,9 @@ class NorthflankError(Exception):
 class ConfigurationError(NorthflankError):
     """The provider settings (token, URL) are missing or unusable."""
 
+    #: The stack config key of the setting at fault (``northflank:apiUrl``), where one is.
+    setting: str | None = None
+
 
 class InputError(NorthflankError):
     """A value the engine passed cannot be used (e.g. a malformed ID given to ``get``)."""

@@ -80,7 +80,7 @@ class NorthflankNativeProvider(Provider):
         try:
             config.settings_from(_stack_config(known))
         except ConfigurationError as problem:
-            failures.append(CheckFailure(_setting_named_in(str(problem)), str(problem)))
+            failures.append(CheckFailure(_schema_key(problem.setting), str(problem)))
         secrets: set[Path] = {(s.key,) for s in SETTINGS if s.secret}
         return CheckResponse(wrapped(news, secrets), failures)
 
@@ -201,12 +201,9 @@ def _stack_config(settings: Mapping[str, Any]) -> dict[str, Any]:
     return {f"northflank:{s.key}": settings.get(s.key) for s in SETTINGS}
 
 
-def _setting_named_in(message: str) -> str:
-    """The setting a configuration error is about, as the schema names it."""
-    for setting in SETTINGS:
-        if f"northflank:{setting.key}" in message or setting.env in message:
-            return setting.key
-    return ""
+def _schema_key(stack_config_key: str | None) -> str:
+    """A setting as the schema names it: ``northflank:apiUrl`` is ``apiUrl``."""
+    return (stack_config_key or "").removeprefix("northflank:")
 
 
 def _secret_names_kept(news: dict[str, Any], secrets: set[Path], olds: Mapping[str, Any]) -> Any:
